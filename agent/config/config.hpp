@@ -1,0 +1,116 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/core/database_url.hpp"
+#include "agent/core/result.hpp"
+
+namespace magent::config {
+
+using std::chrono::milliseconds;
+
+// What the daemon does when the files have several heads.
+enum class MultipleHeadsPolicy { upgrade_all, hold };
+// Log line format on stderr.
+enum class LogFormat { text, json };
+
+// [database]
+struct DatabaseConfig {
+  core::DatabaseUrl url;                 // from url, url_file, DATABASE_URL(_FILE) or --database-url
+  std::optional<core::DatabaseUrl> lock_url;  // direct connection for the lock (bypasses PgBouncer)
+  milliseconds connect_timeout{10'000};
+  milliseconds wait_timeout{0};          // start-up wait for the database to come up; 0 = no wait
+  std::string version_table = "alembic_version";
+  std::string version_table_schema;      // empty = connection default
+  int version_table_width = 32;
+  std::string ledger_table = "migration_agent_log";
+};
+
+// [migrations]
+struct MigrationsConfig {
+  std::string dir = "migrations";        // MIGRATIONS_DIR, --migrations-dir
+};
+
+// [apply]
+struct ApplyConfig {
+  bool auto_migrate = false;             // AUTO_MIGRATE / NOW_LMS_AUTO_MIGRATE
+  milliseconds lock_timeout{60'000};     // bound on waiting for the migration lock (exit 4)
+  milliseconds statement_timeout{0};     // per-step server statement timeout; 0 = none
+  milliseconds ddl_lock_timeout{0};      // PostgreSQL lock_timeout / MySQL lock_wait_timeout; 0 = none
+  int step_retries = 0;                  // retries of a step that hit ddl_lock_timeout
+  MultipleHeadsPolicy multiple_heads = MultipleHeadsPolicy::upgrade_all;
+};
+
+// [daemon]
+struct DaemonConfig {
+  milliseconds poll_interval{10'000};
+  milliseconds debounce{300};
+  milliseconds rescan_interval{60'000};
+  milliseconds shutdown_grace{30'000};
+  milliseconds retry_initial{5'000};
+  milliseconds retry_max{300'000};
+};
+
+// [control]
+struct ControlConfig {
+  std::string socket = "/run/migration-agent/control.sock";  // "" disables
+  std::vector<unsigned> allow_uids;      // may run mutating commands (root always may)
+  std::vector<unsigned> allow_gids;
+  std::size_t max_request_bytes = 64 * 1024;
+  int max_connections = 64;
+  milliseconds idle_timeout{30'000};
+  milliseconds request_timeout{10'000};
+};
+
+// [metrics]
+struct MetricsConfig {
+  std::string listen = "127.0.0.1:9464";  // "" disables the HTTP endpoint
+};
+
+// [log]
+struct LogConfig {
+  LogFormat format = LogFormat::text;
+  std::string level = "info";            // trace, debug, info, warn, error
+};
+
+// [runner]: applies .py revisions by running the application's own Alembic.
+struct RunnerConfig {
+  std::string command;                   // e.g. "flask --app now_lms db upgrade {target}"
+  std::string downgrade_command;         // optional; "{target}" substituted likewise
+  std::string working_dir;
+  std::map<std::string, std::string> env;
+  milliseconds timeout{600'000};
+};
+
+// [aliases]: renamed revision ids.
+struct AliasConfig {
+  std::map<std::string, std::string> renamed;  // old id -> new id
+  bool auto_stamp = false;
+};
+
+// [baseline]: stamp an unversioned but populated database instead of failing.
+struct BaselineConfig {
+  std::string when_table_exists;         // e.g. "system_info"; empty = never baseline
+  std::string revision = "heads";
+};
+
+// The whole validated configuration. Defaults are the embedded default the demo runs on.
+struct Config {
+  DatabaseConfig database;
+  MigrationsConfig migrations;
+  ApplyConfig apply;
+  DaemonConfig daemon;
+  ControlConfig control;
+  MetricsConfig metrics;
+  LogConfig log;
+  RunnerConfig runner;
+  AliasConfig aliases;
+  BaselineConfig baseline;
+  std::string source;  // where the file came from ("" = embedded default), for status
+};
+
+}  // namespace magent::config

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agent/core/database_url.hpp"
+#include "agent/core/result.hpp"
+#include "agent/db/database.hpp"
+
+namespace magent::db {
+
+// How to open a connection; the adapter is chosen by the URL's dialect from one table.
+struct ConnectOptions {
+  core::DatabaseUrl url;
+  std::optional<core::DatabaseUrl> lock_url;  // separate session for the lock (PgBouncer)
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::string application_name = "migration-agent";  // shown as the lock holder
+};
+
+// Opens a connection; failures are ErrorKind::unreachable with the redacted URL.
+core::Result<std::unique_ptr<Database>> open_database(const ConnectOptions& options);
+
+// The per-engine factories the table in connect.cpp points at (one per adapter folder).
+core::Result<std::unique_ptr<Database>> open_sqlite(const ConnectOptions& options);
+core::Result<std::unique_ptr<Database>> open_postgres(const ConnectOptions& options);
+core::Result<std::unique_ptr<Database>> open_mysql(const ConnectOptions& options);
+
+}  // namespace magent::db

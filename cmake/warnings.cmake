@@ -1,0 +1,8 @@
+# magent_warnings: the warning set every target of ours compiles with.
+add_library(magent_warnings INTERFACE)
+target_compile_options(magent_warnings INTERFACE
+  -Wall -Wextra -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+if(MAGENT_WERROR)
+  target_compile_options(magent_warnings INTERFACE -Werror)
+endif()
