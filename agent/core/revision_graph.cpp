@@ -229,8 +229,9 @@ void RevisionGraph::detect_cycles(std::vector<Error>& problems) const {
     for (NodeId i = 0; i < m_nodes.size(); ++i) {
       if (!from_top.contains(i) || !from_bottom.contains(i)) stuck.push_back(m_revisions[i].id);
     }
-    if (!stuck.empty()) report(kind, std::move(stuck));
-    return stuck.empty();
+    if (stuck.empty()) return true;
+    report(kind, std::move(stuck));
+    return false;
   };
   if (!check("Cycle", m_heads, m_bases, Deps::exclude)) return;
   std::vector<NodeId> real_bases;
