@@ -9,11 +9,23 @@ namespace magent::db {
 namespace {
 
 // Every column but id, in the order append() binds them and read_row() reads them.
-constexpr std::array<std::string_view, 17> k_columns{
-    "revision",      "direction", "path",     "checksum",       "started_at",
-    "finished_at",   "duration_ms", "outcome", "error",         "host",
-    "pid",           "agent_version", "trigger", "peer_uid",    "peer_pid",
-    "versions_after", "schema_fingerprint"};
+constexpr std::array<std::string_view, 17> k_columns{"revision",
+                                                     "direction",
+                                                     "path",
+                                                     "checksum",
+                                                     "started_at",
+                                                     "finished_at",
+                                                     "duration_ms",
+                                                     "outcome",
+                                                     "error",
+                                                     "host",
+                                                     "pid",
+                                                     "agent_version",
+                                                     "trigger",
+                                                     "peer_uid",
+                                                     "peer_pid",
+                                                     "versions_after",
+                                                     "schema_fingerprint"};
 
 constexpr std::string_view k_truncated_mark = " [truncated]";
 
@@ -89,9 +101,9 @@ std::optional<std::string> optional_error(const std::optional<std::string>& erro
 }
 
 core::Error bad_row(std::int64_t id, std::string_view what) {
-  return core::make_error(core::ErrorKind::step_failed,
-                          "ledger row " + std::to_string(id) + " has an unreadable " +
-                              std::string(what));
+  return core::make_error(
+      core::ErrorKind::step_failed,
+      "ledger row " + std::to_string(id) + " has an unreadable " + std::string(what));
 }
 
 core::Result<LedgerEntry> read_row(const Row& row) {
@@ -138,9 +150,8 @@ core::Result<std::vector<LedgerEntry>> read_rows(Database& db, const std::string
   entries.reserve(rows->size());
   for (const Row& row : *rows) {
     if (row.size() != k_columns.size() + 1) {
-      return core::make_error(core::ErrorKind::step_failed, "ledger query returned " +
-                                                                std::to_string(row.size()) +
-                                                                " columns");
+      return core::make_error(core::ErrorKind::step_failed,
+                              "ledger query returned " + std::to_string(row.size()) + " columns");
     }
     auto entry = read_row(row);
     if (!entry) return entry.error();
@@ -245,7 +256,8 @@ std::optional<WallTime> parse_timestamp(std::string_view text) {
       ms < 0) {
     return std::nullopt;
   }
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
+                           day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return std::nullopt;
   return WallTime{sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} + milliseconds{ms}};
 }
@@ -265,7 +277,8 @@ core::Result<void> ensure_ledger(Database& db, const LedgerTable& table) {
   return db.execute(create_ledger_sql(db.dialect(), table));
 }
 
-core::Result<std::int64_t> append(Database& db, const LedgerTable& table, const LedgerEntry& entry) {
+core::Result<std::int64_t> append(Database& db, const LedgerTable& table,
+                                  const LedgerEntry& entry) {
   std::string sql = "INSERT INTO " + table_name(db, table) + " (";
   std::string marks;
   for (std::string_view name : k_columns) {
@@ -283,24 +296,23 @@ core::Result<std::int64_t> append(Database& db, const LedgerTable& table, const 
   if (entry.duration) duration = entry.duration->count();
   std::optional<std::string> finished;
   if (entry.finished_at) finished = format_timestamp(*entry.finished_at);
-  const std::vector<Value> params{
-      entry.revision,
-      std::string(to_string(entry.direction)),
-      entry.path,
-      entry.checksum,
-      format_timestamp(entry.started_at),
-      optional_text(finished),
-      optional_int(duration),
-      std::string(to_string(entry.outcome)),
-      optional_text(optional_error(entry.error)),
-      entry.host,
-      entry.pid,
-      entry.agent_version,
-      std::string(to_string(entry.trigger)),
-      optional_int(entry.peer_uid),
-      optional_int(entry.peer_pid),
-      optional_text(optional_joined(entry.versions_after)),
-      optional_text(entry.schema_fingerprint)};
+  const std::vector<Value> params{entry.revision,
+                                  std::string(to_string(entry.direction)),
+                                  entry.path,
+                                  entry.checksum,
+                                  format_timestamp(entry.started_at),
+                                  optional_text(finished),
+                                  optional_int(duration),
+                                  std::string(to_string(entry.outcome)),
+                                  optional_text(optional_error(entry.error)),
+                                  entry.host,
+                                  entry.pid,
+                                  entry.agent_version,
+                                  std::string(to_string(entry.trigger)),
+                                  optional_int(entry.peer_uid),
+                                  optional_int(entry.peer_pid),
+                                  optional_text(optional_joined(entry.versions_after)),
+                                  optional_text(entry.schema_fingerprint)};
   auto rows = db.query(sql, params);
   if (!rows) return rows.error();
   if (!returning) {
@@ -338,12 +350,12 @@ core::Result<void> update_outcome(Database& db, const LedgerTable& table, std::i
   const std::string sql = "UPDATE " + name + " SET outcome = ?, finished_at = ?, " +
                           "duration_ms = ?, error = ?, versions_after = ?, " +
                           "schema_fingerprint = ? WHERE id = ? AND outcome = ?";
-  auto done = db.query(sql, {std::string(to_string(resolution.outcome)),
-                             format_timestamp(resolution.finished_at),
-                             static_cast<std::int64_t>(resolution.duration.count()),
-                             optional_text(optional_error(resolution.error)),
-                             optional_text(optional_joined(resolution.versions_after)),
-                             optional_text(resolution.schema_fingerprint), id, started});
+  auto done = db.query(
+      sql, {std::string(to_string(resolution.outcome)), format_timestamp(resolution.finished_at),
+            static_cast<std::int64_t>(resolution.duration.count()),
+            optional_text(optional_error(resolution.error)),
+            optional_text(optional_joined(resolution.versions_after)),
+            optional_text(resolution.schema_fingerprint), id, started});
   if (!done) return done.error();
   return {};
 }

@@ -57,7 +57,9 @@ std::string lock_key(const core::DatabaseUrl& url, const VersionTable& table) {
   return key;
 }
 
-std::int64_t lock_key_int64(std::string_view key) { return std::bit_cast<std::int64_t>(fnv1a64(key)); }
+std::int64_t lock_key_int64(std::string_view key) {
+  return std::bit_cast<std::int64_t>(fnv1a64(key));
+}
 
 std::string lock_key_name(std::string_view key) {
   if (key.size() <= k_max_lock_name) return std::string(key);
@@ -78,10 +80,12 @@ std::chrono::milliseconds backoff_delay(const Backoff& backoff, int attempt, dou
   return std::chrono::milliseconds(std::max<long long>(1, std::llround(scaled)));
 }
 
-LockGuard::LockGuard(Database& db, std::chrono::milliseconds waited) : m_db(&db), m_waited(waited) {}
+LockGuard::LockGuard(Database& db, std::chrono::milliseconds waited)
+    : m_db(&db), m_waited(waited) {}
 
 LockGuard::~LockGuard() {
-  if (m_db != nullptr) [[maybe_unused]] auto released = m_db->unlock();
+  if (m_db != nullptr) [[maybe_unused]]
+    auto released = m_db->unlock();
 }
 
 LockGuard::LockGuard(LockGuard&& other) noexcept
@@ -89,7 +93,8 @@ LockGuard::LockGuard(LockGuard&& other) noexcept
 
 LockGuard& LockGuard::operator=(LockGuard&& other) noexcept {
   if (this != &other) {
-    if (m_db != nullptr) [[maybe_unused]] auto released = m_db->unlock();
+    if (m_db != nullptr) [[maybe_unused]]
+      auto released = m_db->unlock();
     m_db = std::exchange(other.m_db, nullptr);
     m_waited = other.m_waited;
   }
@@ -117,9 +122,9 @@ core::Result<LockGuard> acquire_lock(Database& db, std::string_view key,
       auto holder = db.lock_holder(key);
       std::string who = "an unknown holder";
       if (holder && *holder) who = **holder;
-      return core::make_error(core::ErrorKind::lock_timeout,
-                              "migration lock not acquired within " +
-                                  std::to_string(timeout.count()) + " ms; held by " + who);
+      return core::make_error(core::ErrorKind::lock_timeout, "migration lock not acquired within " +
+                                                                 std::to_string(timeout.count()) +
+                                                                 " ms; held by " + who);
     }
     const milliseconds delay = backoff_delay(backoff, attempt, clock.random_unit());
     clock.sleep_for(std::min(delay, timeout - elapsed));

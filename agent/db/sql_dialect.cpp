@@ -1,10 +1,11 @@
 #include "agent/db/sql_dialect.hpp"
 
-
 namespace magent::db {
 namespace {
 
-char quote_char(core::Dialect dialect) { return dialect == core::Dialect::mysql ? '`' : '"'; }
+char quote_char(core::Dialect dialect) {
+  return dialect == core::Dialect::mysql ? '`' : '"';
+}
 
 bool legal_unquoted(std::string_view name) {
   if (name.empty()) return false;
@@ -87,8 +88,7 @@ std::string create_version_table_sql(core::Dialect dialect, const VersionTable& 
 }
 
 std::string select_versions_sql(core::Dialect dialect, const VersionTable& table) {
-  return "SELECT version_num FROM " + version_table_name(dialect, table) +
-         " ORDER BY version_num";
+  return "SELECT version_num FROM " + version_table_name(dialect, table) + " ORDER BY version_num";
 }
 
 std::string count_version_sql(core::Dialect dialect, const VersionTable& table) {
@@ -113,7 +113,8 @@ BoundStatement render_version_op(core::Dialect dialect, const VersionTable& tabl
     case core::VersionOp::Kind::insert:
       out.sql = "INSERT INTO " + name + " (version_num) VALUES (" + value(op.to) + ")";
       // SQLAlchemy's PostgreSQL dialect returns the inserted primary key.
-      if (dialect == core::Dialect::postgresql) out.sql += " RETURNING " + version_column(dialect, table);
+      if (dialect == core::Dialect::postgresql)
+        out.sql += " RETURNING " + version_column(dialect, table);
       break;
     case core::VersionOp::Kind::update: {
       const std::string to = value(op.to);
@@ -135,7 +136,8 @@ std::string create_ledger_sql(core::Dialect dialect, const LedgerTable& table) {
     return "\n\t" + quote_name(dialect, name) + " " + std::string(type);
   };
   const std::string text(types.text);
-  std::string sql = "CREATE TABLE IF NOT EXISTS " + qualified_name(dialect, table.schema, table.name) + " (";
+  std::string sql =
+      "CREATE TABLE IF NOT EXISTS " + qualified_name(dialect, table.schema, table.name) + " (";
   sql += col("id", types.id) + ",";
   sql += col("revision", "VARCHAR(255) NOT NULL") + ",";
   sql += col("direction", "VARCHAR(16) NOT NULL") + ",";

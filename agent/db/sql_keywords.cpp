@@ -9,6 +9,8 @@
 namespace magent::db {
 namespace {
 
+// Dense blocks of words read better than one word per line.
+// clang-format off
 constexpr std::array<std::string_view, 117> k_sqlite_reserved{{
     "add", "after", "all", "alter", "analyze", "and", "as", "asc", "attach", "autoincrement",
     "before", "begin", "between", "by", "cascade", "case", "cast", "check", "collate", "column",
@@ -78,6 +80,8 @@ constexpr std::array<std::string_view, 275> k_mysql_reserved{{
     "varchar", "varcharacter", "varying", "virtual", "when", "where", "while", "window", "with",
     "write", "xor", "year_month", "zerofill",
 }};
+
+// clang-format on
 
 static_assert(std::is_sorted(k_sqlite_reserved.begin(), k_sqlite_reserved.end()));
 static_assert(std::is_sorted(k_postgresql_reserved.begin(), k_postgresql_reserved.end()));

@@ -29,8 +29,8 @@ std::string match_error(const core::VersionOp& op, const VersionTable& table, lo
   std::string what = op.kind == core::VersionOp::Kind::update
                          ? "updating '" + op.from + "' to '" + op.to + "'"
                          : "deleting '" + op.from + "'";
-  return "Online migration expected to match one row when " + what + " in '" + table.name +
-         "'; " + std::to_string(found) + " found";
+  return "Online migration expected to match one row when " + what + " in '" + table.name + "'; " +
+         std::to_string(found) + " found";
 }
 
 }  // namespace

@@ -6,9 +6,13 @@ namespace magent::platform {
 
 SystemClock::SystemClock() : m_random(std::random_device{}()) {}
 
-Clock::SteadyTime SystemClock::now() { return std::chrono::steady_clock::now(); }
+Clock::SteadyTime SystemClock::now() {
+  return std::chrono::steady_clock::now();
+}
 
-Clock::WallTime SystemClock::wall_now() { return std::chrono::system_clock::now(); }
+Clock::WallTime SystemClock::wall_now() {
+  return std::chrono::system_clock::now();
+}
 
 void SystemClock::sleep_for(std::chrono::milliseconds duration) {
   if (duration.count() > 0) std::this_thread::sleep_for(duration);

@@ -14,6 +14,8 @@ std::string host_name() {
   return std::string(buffer.data());
 }
 
-std::int64_t process_id() { return static_cast<std::int64_t>(getpid()); }
+std::int64_t process_id() {
+  return static_cast<std::int64_t>(getpid());
+}
 
 }  // namespace magent::platform

@@ -10,7 +10,9 @@
 namespace magent::db {
 namespace {
 
-std::string errno_text(int error) { return std::strerror(error); }
+std::string errno_text(int error) {
+  return std::strerror(error);
+}
 
 // Closes a descriptor on scope exit.
 class FdCloser {
@@ -45,15 +47,17 @@ std::string read_all(int fd) {
 
 LockFile::LockFile(std::filesystem::path path) : m_path(std::move(path)) {}
 
-LockFile::~LockFile() { release(); }
+LockFile::~LockFile() {
+  release();
+}
 
 core::Result<bool> LockFile::try_acquire(std::string_view holder) {
   if (m_fd >= 0) return true;
   const int fd = ::open(m_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
     const int error = errno;
-    return core::make_error(core::ErrorKind::io, "cannot open lock file " + m_path.string() +
-                                                     ": " + errno_text(error));
+    return core::make_error(core::ErrorKind::io,
+                            "cannot open lock file " + m_path.string() + ": " + errno_text(error));
   }
   int rc = 0;
   do {
@@ -91,8 +95,8 @@ core::Result<std::optional<std::string>> LockFile::holder() const {
   if (fd < 0) {
     const int error = errno;
     if (error == ENOENT) return std::optional<std::string>();
-    return core::make_error(core::ErrorKind::io, "cannot read lock file " + m_path.string() +
-                                                     ": " + errno_text(error));
+    return core::make_error(core::ErrorKind::io,
+                            "cannot read lock file " + m_path.string() + ": " + errno_text(error));
   }
   FdCloser closer(fd);
   // A shared lock succeeds only when nobody holds the exclusive one.

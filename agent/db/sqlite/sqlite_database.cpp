@@ -103,17 +103,17 @@ core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const Connect
     const std::filesystem::path parent = std::filesystem::path(impl->path).parent_path();
     std::error_code ec;
     if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
-      return core::make_error(core::ErrorKind::unreachable,
-                              "cannot open SQLite database " + where + ": directory " +
-                                  parent.string() + " does not exist");
+      return core::make_error(core::ErrorKind::unreachable, "cannot open SQLite database " + where +
+                                                                ": directory " + parent.string() +
+                                                                " does not exist");
     }
   }
   const int busy_ms = options.connect_timeout.count() > 0 ? to_millis_int(options.connect_timeout)
                                                           : k_default_busy_timeout_ms;
   try {
-    impl->db = std::make_unique<SQLite::Database>(
-        in_memory ? std::string(":memory:") : impl->path,
-        SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, busy_ms);
+    impl->db =
+        std::make_unique<SQLite::Database>(in_memory ? std::string(":memory:") : impl->path,
+                                           SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, busy_ms);
     impl->db->exec("PRAGMA foreign_keys = ON");
     // Reads the header: a file that is not a database fails here, not at the first step.
     impl->db->exec("SELECT count(*) FROM sqlite_master");
@@ -182,9 +182,13 @@ core::Result<Rows> SqliteDatabase::query(std::string_view sql, const std::vector
   }
 }
 
-core::Result<void> SqliteDatabase::begin() { return execute("BEGIN IMMEDIATE"); }
+core::Result<void> SqliteDatabase::begin() {
+  return execute("BEGIN IMMEDIATE");
+}
 
-core::Result<void> SqliteDatabase::commit() { return execute("COMMIT"); }
+core::Result<void> SqliteDatabase::commit() {
+  return execute("COMMIT");
+}
 
 core::Result<void> SqliteDatabase::rollback() {
   // SQLite may already have rolled back on its own (e.g. after SQLITE_FULL).
@@ -195,9 +199,9 @@ core::Result<void> SqliteDatabase::rollback() {
 core::Result<bool> SqliteDatabase::table_exists(std::string_view schema, std::string_view table) {
   const std::string master =
       schema.empty() ? std::string("sqlite_master") : sqlite_quote(schema) + ".sqlite_master";
-  auto rows = query("SELECT count(*) FROM " + master +
-                        " WHERE type = 'table' AND lower(name) = lower(?)",
-                    {std::string(table)});
+  auto rows =
+      query("SELECT count(*) FROM " + master + " WHERE type = 'table' AND lower(name) = lower(?)",
+            {std::string(table)});
   if (!rows) return rows.error();
   return !rows->empty() && rows->front().at(0).value_or("0") != "0";
 }

@@ -53,11 +53,15 @@ std::string revision_file(const std::string& id, const std::string& down) {
          "def upgrade():\n    pass\ndef downgrade():\n    pass\n";
 }
 
-VersionOp insert(std::string to) { return {.kind = VersionOp::Kind::insert, .to = std::move(to)}; }
+VersionOp insert(std::string to) {
+  return {.kind = VersionOp::Kind::insert, .to = std::move(to)};
+}
 VersionOp update(std::string from, std::string to) {
   return {.kind = VersionOp::Kind::update, .from = std::move(from), .to = std::move(to)};
 }
-VersionOp remove(std::string from) { return {.kind = VersionOp::Kind::remove, .from = std::move(from)}; }
+VersionOp remove(std::string from) {
+  return {.kind = VersionOp::Kind::remove, .from = std::move(from)};
+}
 
 // a1 -> b1, a1 -> c1 (two branches), (b1, c1) -> m1 (a merge).
 class AlembicInterop : public ::testing::TestWithParam<Engine> {
@@ -139,7 +143,9 @@ TEST_P(AlembicInterop, SqliteTableDdlIsIdenticalToAlembics) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, AlembicInterop, ::testing::ValuesIn(test::all_engines()),
-                         [](const auto& param_info) { return test::engine_name(param_info.param); });
+                         [](const auto& param_info) {
+                           return test::engine_name(param_info.param);
+                         });
 
 }  // namespace
 }  // namespace magent::db

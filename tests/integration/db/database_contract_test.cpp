@@ -25,7 +25,9 @@ using core::VersionOp;
 using test::Engine;
 using Revisions = std::vector<std::string>;
 
-VersionOp insert(std::string to) { return {.kind = VersionOp::Kind::insert, .to = std::move(to)}; }
+VersionOp insert(std::string to) {
+  return {.kind = VersionOp::Kind::insert, .to = std::move(to)};
+}
 VersionOp update(std::string from, std::string to) {
   return {.kind = VersionOp::Kind::update, .from = std::move(from), .to = std::move(to)};
 }
@@ -121,8 +123,10 @@ TEST_P(DatabaseContract, UpdateMatchingNoRowFailsWithAlembicsWords) {
 TEST_P(DatabaseContract, ReadsVersionColumnsOfAnyWidth) {
   MAGENT_REQUIRE_DATABASE(fixture, GetParam(), m_temp);
   const std::string long_id(100, 'f');
-  fixture->sql("CREATE TABLE alembic_version (version_num VARCHAR(255) NOT NULL PRIMARY KEY);"
-               "INSERT INTO alembic_version VALUES ('" + long_id + "');");
+  fixture->sql(
+      "CREATE TABLE alembic_version (version_num VARCHAR(255) NOT NULL PRIMARY KEY);"
+      "INSERT INTO alembic_version VALUES ('" +
+      long_id + "');");
   auto db = connect(*fixture);
   ASSERT_TRUE(db);
   EXPECT_EQ(versions(*db), Revisions{long_id});
@@ -149,7 +153,9 @@ TEST_P(DatabaseContract, QueryBindsParametersAndReturnsTextCells) {
   auto db = connect(*fixture);
   ASSERT_TRUE(db);
   ASSERT_TRUE(db->execute("CREATE TABLE t (id INTEGER NOT NULL, name VARCHAR(20))").ok());
-  ASSERT_TRUE(db->query("INSERT INTO t (id, name) VALUES (?, ?)", {std::int64_t{7}, std::string("it's")}).ok());
+  ASSERT_TRUE(
+      db->query("INSERT INTO t (id, name) VALUES (?, ?)", {std::int64_t{7}, std::string("it's")})
+          .ok());
   ASSERT_TRUE(db->query("INSERT INTO t (id, name) VALUES (?, ?)", {std::int64_t{8}, nullptr}).ok());
   auto rows = db->query("SELECT id, name FROM t ORDER BY id");
   ASSERT_TRUE(rows.ok()) << rows.error().message;
@@ -191,10 +197,15 @@ TEST_P(DatabaseContract, LedgerAppendUpdateAndReadBack) {
   const LedgerTable table;
   ASSERT_TRUE(ensure_ledger(*db, table).ok());
   ASSERT_TRUE(ensure_ledger(*db, table).ok());
-  LedgerEntry entry{.revision = "a1", .path = "a1.sql", .checksum = std::string(64, 'c'),
+  LedgerEntry entry{.revision = "a1",
+                    .path = "a1.sql",
+                    .checksum = std::string(64, 'c'),
                     .started_at = *parse_timestamp("2026-11-23T12:00:00.123Z"),
-                    .host = "web-1", .pid = 42, .agent_version = "0.1.0",
-                    .trigger = LedgerTrigger::manual, .peer_uid = 1000};
+                    .host = "web-1",
+                    .pid = 42,
+                    .agent_version = "0.1.0",
+                    .trigger = LedgerTrigger::manual,
+                    .peer_uid = 1000};
   auto first = append(*db, table, entry);
   ASSERT_TRUE(first.ok()) << first.error().message;
   auto second = append(*db, table, entry);
@@ -203,7 +214,9 @@ TEST_P(DatabaseContract, LedgerAppendUpdateAndReadBack) {
   auto done = update_outcome(*db, table, *first,
                              {.outcome = LedgerOutcome::failed,
                               .finished_at = *parse_timestamp("2026-11-23T12:00:01.000Z"),
-                              .duration = 877ms, .error = "boom", .versions_after = Revisions{}});
+                              .duration = 877ms,
+                              .error = "boom",
+                              .versions_after = Revisions{}});
   ASSERT_TRUE(done.ok()) << done.error().message;
   auto recent = read_recent(*db, table, 10);
   ASSERT_TRUE(recent.ok()) << recent.error().message;
@@ -337,7 +350,9 @@ TEST_P(DatabaseContract, UnreachableDatabaseIsAnUnreachableError) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, DatabaseContract, ::testing::ValuesIn(test::all_engines()),
-                         [](const auto& param_info) { return test::engine_name(param_info.param); });
+                         [](const auto& param_info) {
+                           return test::engine_name(param_info.param);
+                         });
 
 }  // namespace
 }  // namespace magent::db

@@ -18,7 +18,8 @@ WallTime at(std::string_view text) {
   return t.value_or(WallTime{});
 }
 
-LedgerEntry started_entry(std::string revision, std::string_view started = "2026-11-23T12:00:00.123Z") {
+LedgerEntry started_entry(std::string revision,
+                          std::string_view started = "2026-11-23T12:00:00.123Z") {
   LedgerEntry e;
   e.revision = std::move(revision);
   e.direction = LedgerDirection::upgrade;
@@ -47,8 +48,8 @@ TEST(LedgerTimestamp, FormatsUtcWithMilliseconds) {
 }
 
 TEST(LedgerTimestamp, ParsesWhatItFormats) {
-  for (const char* text : {"2026-11-23T12:00:00.123Z", "2000-02-29T23:59:59.999Z",
-                           "1970-01-01T00:00:00.000Z"}) {
+  for (const char* text :
+       {"2026-11-23T12:00:00.123Z", "2000-02-29T23:59:59.999Z", "1970-01-01T00:00:00.000Z"}) {
     auto t = parse_timestamp(text);
     ASSERT_TRUE(t.has_value()) << text;
     EXPECT_EQ(format_timestamp(*t), text);
@@ -56,15 +57,17 @@ TEST(LedgerTimestamp, ParsesWhatItFormats) {
 }
 
 TEST(LedgerTimestamp, RejectsAnythingElse) {
-  for (const char* text : {"", "2026-11-23T12:00:00Z", "2026-11-23 12:00:00.123Z",
-                           "2026-13-01T00:00:00.000Z", "2026-02-30T00:00:00.000Z",
-                           "2026-11-23T24:00:00.000Z", "2026-11-23T12:00:00.12xZ",
-                           "2026-11-23T12:00:00.123+"}) {
+  for (const char* text :
+       {"", "2026-11-23T12:00:00Z", "2026-11-23 12:00:00.123Z", "2026-13-01T00:00:00.000Z",
+        "2026-02-30T00:00:00.000Z", "2026-11-23T24:00:00.000Z", "2026-11-23T12:00:00.12xZ",
+        "2026-11-23T12:00:00.123+"}) {
     EXPECT_FALSE(parse_timestamp(text).has_value()) << text;
   }
 }
 
-TEST(LedgerError, ShortErrorsAreKeptWhole) { EXPECT_EQ(truncate_error("boom"), "boom"); }
+TEST(LedgerError, ShortErrorsAreKeptWhole) {
+  EXPECT_EQ(truncate_error("boom"), "boom");
+}
 
 TEST(LedgerError, LongErrorsAreCutAtAUtf8BoundaryAndMarked) {
   std::string error;
@@ -258,9 +261,11 @@ TEST_F(Ledger, UnresolvedAreFailedOrStartedRowsWithNoLaterSuccess) {
   const std::int64_t a_failed = add(started_entry("a"));
   ASSERT_TRUE(update_outcome(*m_db, m_table, a_failed, finished(LedgerOutcome::failed, {})).ok());
   const std::int64_t a_retry = add(started_entry("a"));
-  ASSERT_TRUE(update_outcome(*m_db, m_table, a_retry, finished(LedgerOutcome::succeeded, {"a"})).ok());
+  ASSERT_TRUE(
+      update_outcome(*m_db, m_table, a_retry, finished(LedgerOutcome::succeeded, {"a"})).ok());
   const std::int64_t b_failed = add(started_entry("b"));
-  ASSERT_TRUE(update_outcome(*m_db, m_table, b_failed, finished(LedgerOutcome::failed, {"a"})).ok());
+  ASSERT_TRUE(
+      update_outcome(*m_db, m_table, b_failed, finished(LedgerOutcome::failed, {"a"})).ok());
   const std::int64_t c_started = add(started_entry("c"));  // the agent died mid-step
   auto unresolved = unresolved_entries(*m_db, m_table, 10);
   ASSERT_TRUE(unresolved.ok()) << unresolved.error().message;

@@ -15,8 +15,11 @@ using core::ErrorKind;
 using test::FakeClock;
 
 core::DatabaseUrl pg_url(std::string host, int port, std::string database) {
-  return {.dialect = Dialect::postgresql, .scheme = "postgresql", .host = std::move(host),
-          .port = port, .database = std::move(database)};
+  return {.dialect = Dialect::postgresql,
+          .scheme = "postgresql",
+          .host = std::move(host),
+          .port = port,
+          .database = std::move(database)};
 }
 
 // A Database whose lock answers come from a script; everything else is unused here.
@@ -30,7 +33,9 @@ class ScriptedLockDatabase final : public Database {
   core::Dialect dialect() const override { return Dialect::postgresql; }
   bool transactional_ddl() const override { return true; }
   core::Result<void> execute(std::string_view) override { return unused(); }
-  core::Result<Rows> query(std::string_view, const std::vector<Value>&) override { return unused(); }
+  core::Result<Rows> query(std::string_view, const std::vector<Value>&) override {
+    return unused();
+  }
   core::Result<void> begin() override { return unused(); }
   core::Result<void> commit() override { return unused(); }
   core::Result<void> rollback() override { return unused(); }
@@ -59,7 +64,8 @@ class ScriptedLockDatabase final : public Database {
 TEST(LockKey, NamesDialectHostPortDatabaseSchemaAndTable) {
   EXPECT_EQ(lock_key(pg_url("db.internal", 5432, "app"), {.schema = "public"}),
             "magent:postgresql://db.internal:5432/app#public.alembic_version");
-  EXPECT_EQ(lock_key(pg_url("db", 0, "app"), {}), "magent:postgresql://db:5432/app#alembic_version");
+  EXPECT_EQ(lock_key(pg_url("db", 0, "app"), {}),
+            "magent:postgresql://db:5432/app#alembic_version");
 }
 
 TEST(LockKey, IgnoresCredentialsDriverOptionsHostCaseAndDefaultPort) {
@@ -95,7 +101,8 @@ TEST(LockKey, MysqlDefaultPortIs3306) {
 }
 
 TEST(LockKey, SqlitePathIsNormalisedAndMemoryHasItsOwnKey) {
-  const core::DatabaseUrl a{.dialect = Dialect::sqlite, .scheme = "sqlite", .database = "/srv/app/./x/../app.db"};
+  const core::DatabaseUrl a{
+      .dialect = Dialect::sqlite, .scheme = "sqlite", .database = "/srv/app/./x/../app.db"};
   EXPECT_EQ(lock_key(a, {}), "magent:sqlite:///srv/app/app.db#alembic_version");
   const core::DatabaseUrl memory{.dialect = Dialect::sqlite, .scheme = "sqlite"};
   EXPECT_EQ(lock_key(memory, {}), "magent:sqlite://:memory:#alembic_version");
@@ -144,7 +151,7 @@ TEST(Backoff, DoublesFrom50msUpTo1sWithoutJitterAtHalf) {
 
 TEST(Backoff, JitterStaysWithinQuarterEitherSide) {
   const Backoff b;
-  EXPECT_EQ(backoff_delay(b, 0, 0.0).count(), 38);   // 37.5 rounded
+  EXPECT_EQ(backoff_delay(b, 0, 0.0).count(), 38);  // 37.5 rounded
   EXPECT_EQ(backoff_delay(b, 5, 0.0).count(), 750);
   EXPECT_EQ(backoff_delay(b, 5, 0.999999).count(), 1250);
   for (double u = 0.0; u < 1.0; u += 0.05) {

@@ -39,8 +39,9 @@ TEST(SqlDialect, MixedCaseNameAndSchemaAreQuotedAsAlembicDoes) {
 
 TEST(SqlDialect, ReservedTableNameIsQuotedButItsConstraintNameIsNot) {
   const std::string ddl = create_version_table_sql(Dialect::postgresql, {.name = "order"});
-  EXPECT_EQ(ddl, "CREATE TABLE \"order\" (\n\tversion_num VARCHAR(32) NOT NULL, \n"
-                 "\tCONSTRAINT order_pkc PRIMARY KEY (version_num)\n)");
+  EXPECT_EQ(ddl,
+            "CREATE TABLE \"order\" (\n\tversion_num VARCHAR(32) NOT NULL, \n"
+            "\tCONSTRAINT order_pkc PRIMARY KEY (version_num)\n)");
 }
 
 TEST(SqlDialect, ReservedWordsDifferPerDialect) {
@@ -110,15 +111,14 @@ TEST(SqlDialect, LiteralVersionOpsQualifyTheColumnWithTheSchema) {
 
 TEST(SqlDialect, PlaceholderVersionOpsBindValuesInStatementOrder) {
   const VersionTable t;
-  const auto update = render_version_op(
-      Dialect::sqlite, t, {.kind = VersionOp::Kind::update, .from = "a1", .to = "b2"},
-      ValueStyle::placeholders);
+  const auto update = render_version_op(Dialect::sqlite, t,
+                                        {.kind = VersionOp::Kind::update, .from = "a1", .to = "b2"},
+                                        ValueStyle::placeholders);
   EXPECT_EQ(update.sql,
             "UPDATE alembic_version SET version_num=? WHERE alembic_version.version_num = ?");
   EXPECT_EQ(update.params, (std::vector<std::string>{"b2", "a1"}));
-  const auto remove = render_version_op(Dialect::mysql, t,
-                                        {.kind = VersionOp::Kind::remove, .from = "x"},
-                                        ValueStyle::placeholders);
+  const auto remove = render_version_op(
+      Dialect::mysql, t, {.kind = VersionOp::Kind::remove, .from = "x"}, ValueStyle::placeholders);
   EXPECT_EQ(remove.sql, "DELETE FROM alembic_version WHERE alembic_version.version_num = ?");
   EXPECT_EQ(remove.params, (std::vector<std::string>{"x"}));
 }
@@ -145,10 +145,10 @@ TEST(SqlDialect, LedgerDdlUsesEachEnginesAutoincrementAndQuotesTrigger) {
   EXPECT_NE(my.find("`trigger` VARCHAR(16) NOT NULL"), std::string::npos);
   EXPECT_NE(pg.find("\ttrigger VARCHAR(16) NOT NULL"), std::string::npos);
   for (const std::string& ddl : {sqlite, pg, my}) {
-    for (const char* column : {"revision", "direction", "path", "checksum", "started_at",
-                               "finished_at", "duration_ms", "outcome", "error", "host", "pid",
-                               "agent_version", "peer_uid", "peer_pid", "versions_after",
-                               "schema_fingerprint"}) {
+    for (const char* column :
+         {"revision", "direction", "path", "checksum", "started_at", "finished_at", "duration_ms",
+          "outcome", "error", "host", "pid", "agent_version", "peer_uid", "peer_pid",
+          "versions_after", "schema_fingerprint"}) {
       EXPECT_NE(ddl.find(std::string("\t") + column + " "), std::string::npos) << column;
     }
   }

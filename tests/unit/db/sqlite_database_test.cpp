@@ -17,7 +17,9 @@ using core::ErrorKind;
 
 class SqliteAdapter : public ::testing::Test {
  protected:
-  std::string path(std::string_view name = "app.db") const { return (m_dir.path() / name).string(); }
+  std::string path(std::string_view name = "app.db") const {
+    return (m_dir.path() / name).string();
+  }
   std::unique_ptr<Database> open(const std::string& file) {
     auto db = open_database(test::sqlite_options(file));
     EXPECT_TRUE(db.ok()) << db.error().message;
@@ -73,7 +75,8 @@ TEST_F(SqliteAdapter, ForeignKeysAreEnforced) {
   ASSERT_TRUE(db);
   EXPECT_EQ(scalar(*db, "PRAGMA foreign_keys"), "1");
   ASSERT_TRUE(db->execute("CREATE TABLE p (id INTEGER PRIMARY KEY); "
-                          "CREATE TABLE c (p_id INTEGER REFERENCES p(id))").ok());
+                          "CREATE TABLE c (p_id INTEGER REFERENCES p(id))")
+                  .ok());
   auto r = db->execute("INSERT INTO c VALUES (42)");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::step_failed);
@@ -173,7 +176,8 @@ TEST_F(SqliteAdapter, ListTablesHidesSqliteInternals) {
   ASSERT_TRUE(db);
   ASSERT_TRUE(db->execute("CREATE TABLE zeta (id INTEGER PRIMARY KEY AUTOINCREMENT); "
                           "CREATE TABLE alpha (x INTEGER); CREATE VIEW v AS SELECT 1; "
-                          "CREATE TABLE sqlitex (x INTEGER)").ok());
+                          "CREATE TABLE sqlitex (x INTEGER)")
+                  .ok());
   auto tables = db->list_tables();
   ASSERT_TRUE(tables.ok());
   // sqlite_sequence (from AUTOINCREMENT) is hidden; "sqlitex" is a user table.

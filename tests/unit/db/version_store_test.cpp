@@ -14,11 +14,15 @@ using core::ErrorKind;
 using core::VersionOp;
 using Revisions = std::vector<std::string>;
 
-VersionOp insert(std::string to) { return {.kind = VersionOp::Kind::insert, .to = std::move(to)}; }
+VersionOp insert(std::string to) {
+  return {.kind = VersionOp::Kind::insert, .to = std::move(to)};
+}
 VersionOp update(std::string from, std::string to) {
   return {.kind = VersionOp::Kind::update, .from = std::move(from), .to = std::move(to)};
 }
-VersionOp remove(std::string from) { return {.kind = VersionOp::Kind::remove, .from = std::move(from)}; }
+VersionOp remove(std::string from) {
+  return {.kind = VersionOp::Kind::remove, .from = std::move(from)};
+}
 
 class VersionStore : public ::testing::Test {
  protected:
@@ -112,7 +116,8 @@ TEST_F(VersionStore, DeleteMatchingNoRowFailsWithAlembicsWords) {
 
 TEST_F(VersionStore, UpdateMatchingTwoRowsFailsAndCountsThem) {
   // Alembic's version_table_pk=False leaves a table that can hold duplicates.
-  ASSERT_TRUE(m_db->execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)").ok());
+  ASSERT_TRUE(
+      m_db->execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)").ok());
   ASSERT_TRUE(m_db->execute("INSERT INTO alembic_version VALUES ('a'), ('a')").ok());
   auto r = apply_version_ops(*m_db, {}, {update("a", "b")});
   ASSERT_FALSE(r.ok());
@@ -163,7 +168,8 @@ TEST_F(VersionStore, ConfiguredNameAndWidthAreUsed) {
 TEST_F(VersionStore, ReadsRevisionsWiderThanTheConfiguredWidth) {
   const std::string long_id(100, 'f');
   ASSERT_TRUE(m_db->execute("CREATE TABLE alembic_version (version_num VARCHAR(255) NOT NULL "
-                            "PRIMARY KEY)").ok());
+                            "PRIMARY KEY)")
+                  .ok());
   ASSERT_TRUE(m_db->query("INSERT INTO alembic_version VALUES (?)", {long_id}).ok());
   EXPECT_EQ(versions({.width = 32}), Revisions{long_id});
 }
