@@ -1,5 +1,6 @@
 #include "agent/db/connect.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace magent::db {
@@ -27,6 +28,23 @@ core::Result<std::unique_ptr<Database>> open_database(const ConnectOptions& opti
   }
   return core::make_error(core::ErrorKind::config,
                           "no adapter for " + options.url.redacted());
+}
+
+core::Result<std::unique_ptr<Database>> open_database_waiting(const ConnectOptions& options,
+                                                              std::chrono::milliseconds wait,
+                                                              platform::Clock& clock) {
+  const auto deadline = clock.now() + wait;
+  std::chrono::milliseconds delay{1'000};
+  for (;;) {
+    auto db = open_database(options);
+    if (db || db.error().kind != core::ErrorKind::unreachable) return db;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock.now());
+    if (left.count() <= 0) return db;
+    auto jittered = std::chrono::milliseconds(
+        static_cast<long>(static_cast<double>(delay.count()) * (0.75 + 0.5 * clock.random_unit())));
+    clock.sleep_for(std::min(jittered, left));
+    delay = std::min(delay * 2, std::chrono::milliseconds{15'000});
+  }
 }
 
 }  // namespace magent::db

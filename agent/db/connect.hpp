@@ -8,6 +8,7 @@
 #include "agent/core/database_url.hpp"
 #include "agent/core/result.hpp"
 #include "agent/db/database.hpp"
+#include "agent/platform/clock.hpp"
 
 namespace magent::db {
 
@@ -21,6 +22,13 @@ struct ConnectOptions {
 
 // Opens a connection; failures are ErrorKind::unreachable with the redacted URL.
 core::Result<std::unique_ptr<Database>> open_database(const ConnectOptions& options);
+
+// Opens a connection, retrying unreachable errors with jittered backoff (1 s doubling to
+// 15 s) until `wait` has passed; `wait` zero tries once. For start-up ordering, where the
+// agent may come up before its database. Other errors return at once.
+core::Result<std::unique_ptr<Database>> open_database_waiting(const ConnectOptions& options,
+                                                              std::chrono::milliseconds wait,
+                                                              platform::Clock& clock);
 
 // The per-engine factories the table in connect.cpp points at (one per adapter folder).
 core::Result<std::unique_ptr<Database>> open_sqlite(const ConnectOptions& options);

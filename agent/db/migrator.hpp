@@ -1,0 +1,101 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/core/plan.hpp"
+#include "agent/core/planner.hpp"
+#include "agent/core/result.hpp"
+#include "agent/core/revision_graph.hpp"
+#include "agent/db/database.hpp"
+#include "agent/db/ledger.hpp"
+#include "agent/db/sql_dialect.hpp"
+#include "agent/platform/clock.hpp"
+
+namespace magent::db {
+
+// Applies .py revisions, which the agent never runs itself (the runner, a later piece).
+class StepRunner {
+ public:
+  virtual ~StepRunner() = default;
+  // Runs the application's own migration command up to `revision` in `direction`; on
+  // success the caller re-reads alembic_version to see what actually moved.
+  virtual core::Result<void> run(const core::Revision& revision, core::Direction direction) = 0;
+};
+
+// What a migration command wants.
+enum class Operation { upgrade, downgrade, stamp };
+
+struct MigrateRequest {
+  Operation operation = Operation::upgrade;
+  std::vector<std::string> targets = {"heads"};  // one for upgrade/downgrade; any for stamp
+  core::Purge purge = core::Purge::no;
+  LedgerTrigger trigger = LedgerTrigger::cli;
+  std::optional<std::int64_t> peer_uid;
+  std::optional<std::int64_t> peer_pid;
+  // Refuse a plan that would remove every row (downgrade to base) unless set.
+  bool allow_empty_result = false;
+  // Return the plan without applying it (`plan`).
+  bool dry_run = false;
+};
+
+// The settings a migration runs with (from Config).
+struct MigrateSettings {
+  VersionTable version_table;
+  LedgerTable ledger_table;
+  std::string lock_key;
+  std::chrono::milliseconds lock_timeout{60'000};
+  StepTimeouts step_timeouts;
+  int step_retries = 0;
+  std::string host;
+  std::int64_t pid = 0;
+  std::string agent_version;
+  StepRunner* runner = nullptr;  // nullptr: .py revisions cannot be applied
+};
+
+// One step as it ran.
+struct StepResult {
+  std::string revision;  // "" for a stamp
+  core::Direction direction = core::Direction::upgrade;
+  std::string path;
+  bool succeeded = false;
+  std::chrono::milliseconds duration{0};
+  std::string error;
+  core::ErrorKind error_kind = core::ErrorKind::step_failed;  // resolution: nothing ran
+  std::vector<std::string> versions_after;
+};
+
+// Called before (`finished` false) and after (`finished` true) each step.
+using StepObserver = std::function<void(const core::Step& step, const StepResult* finished)>;
+
+// What a migration did.
+struct MigrateOutcome {
+  core::Plan plan;
+  std::vector<StepResult> steps;  // the steps that ran, the failing one last
+  std::vector<std::string> heads_after;
+  std::chrono::milliseconds lock_waited{0};
+};
+
+// Takes the migration lock (bounded by lock_timeout: ErrorKind::lock_timeout naming the
+// holder), creates the version and ledger tables if needed, re-reads alembic_version under
+// the lock, plans, and applies the plan step by step. Each step's statements, its
+// alembic_version change and its ledger row commit together on engines with transactional
+// DDL; on MySQL/MariaDB (and for `-- transaction: none` steps) a `started` row is written
+// first and resolved after. The first failing step stops the run: ErrorKind::step_failed
+// naming the revision, file and line, with the database's message; the outcome so far is in
+// `partial` when given.
+core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& graph,
+                                     const MigrateRequest& request, const MigrateSettings& settings,
+                                     platform::Clock& clock, const StepObserver& observer = {},
+                                     MigrateOutcome* partial = nullptr);
+
+// Plans without the lock, for `plan` and `check`: what `request` would do from `current`.
+core::Result<core::Plan> make_plan(const core::RevisionGraph& graph,
+                                   const std::vector<std::string>& current,
+                                   const MigrateRequest& request);
+
+}  // namespace magent::db
