@@ -113,7 +113,7 @@ class Splitter {
     if (is_word_start(c)) return word();
     const std::size_t start = m_pos;
     if (is_digit(c)) {
-      while (m_pos < m_text.size() && is_word_char(m_text[m_pos])) ++m_pos;
+      skip_word_chars();
     } else {
       ++m_pos;
     }
@@ -124,6 +124,14 @@ class Splitter {
 
   char peek(std::size_t ahead) const {
     return m_pos + ahead < m_text.size() ? m_text[m_pos + ahead] : '\0';
+  }
+
+  // Advances over identifier characters, stopping at a custom delimiter (`END$$`, `1//`).
+  void skip_word_chars() {
+    while (m_pos < m_text.size() && is_word_char(m_text[m_pos])) {
+      if (m_delimiter != ";" && m_text.substr(m_pos, m_delimiter.size()) == m_delimiter) break;
+      ++m_pos;
+    }
   }
 
   bool backslashes() const { return m_dialect == Dialect::mysql; }
@@ -235,7 +243,7 @@ class Splitter {
   bool word() {
     const std::size_t start = m_pos;
     const int start_line = m_line;
-    while (m_pos < m_text.size() && is_word_char(m_text[m_pos])) ++m_pos;
+    skip_word_chars();
     const std::string_view text = m_text.substr(start, m_pos - start);
     const std::string upper = upper_keyword(text);
     if (!m_has_content && upper == "DELIMITER") return delimiter_directive(start_line);
