@@ -224,7 +224,10 @@ class Lexer {
     const std::string_view prefix = m_src.substr(start, quote - start);
     const char q = m_src[quote];
     const int start_line = m_line;
-    const bool triple = m_src.substr(quote, 3) == std::string(3, q);
+    const auto three_quotes_at = [&](std::size_t k) {
+      return k + 2 < m_src.size() && m_src[k] == q && m_src[k + 1] == q && m_src[k + 2] == q;
+    };
+    const bool triple = three_quotes_at(quote);
     const std::size_t open = triple ? 3 : 1;
     std::size_t i = quote + open;
     std::optional<std::size_t> body_end;
@@ -239,7 +242,7 @@ class Lexer {
         if (!triple) break;
         ++m_line;
       }
-      if (c == q && (!triple || m_src.substr(i, 3) == std::string(3, q))) {
+      if (c == q && (!triple || three_quotes_at(i))) {
         body_end = i;
         break;
       }

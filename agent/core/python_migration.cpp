@@ -110,7 +110,7 @@ class LiteralReader {
 
   // One element of a tuple or list: a string, possibly in redundant parentheses.
   std::optional<Literal> element(std::size_t begin, std::size_t end) const {
-    std::size_t parens = 0;
+    int parens = 0;
     while (end - begin >= 2 && parens < k_max_paren_depth && is_op(m_tokens[begin], "(") &&
            matching_close(m_tokens, begin, end) == end - 1) {
       ++begin;
@@ -188,8 +188,9 @@ std::string docstring_message(const std::vector<PythonStatement>& statements) {
   const Tokens& tokens = statements.front().tokens;
   std::size_t begin = 0;
   std::size_t end = tokens.size();
-  while (end - begin >= 2 && is_op(tokens[begin], "(") &&
-         matching_close(tokens, begin, end) == end - 1) {
+  for (int parens = 0; parens < k_max_paren_depth && end - begin >= 2 &&
+                      is_op(tokens[begin], "(") && matching_close(tokens, begin, end) == end - 1;
+       ++parens) {
     ++begin;
     --end;
   }

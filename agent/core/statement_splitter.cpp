@@ -57,6 +57,9 @@ constexpr std::array<std::string_view, 5> k_uncounted_enders = {"IF", "LOOP", "W
 // How many leading words of a CREATE/ALTER statement are searched for its object kind.
 constexpr int k_kind_search_words = 16;
 
+// The mysql client's limit on a DELIMITER string.
+constexpr std::size_t k_max_delimiter_length = 16;
+
 enum class Routine { no, undecided, yes };
 
 class Splitter {
@@ -310,6 +313,10 @@ class Splitter {
     while (m_pos < m_text.size() && !is_space(m_text[m_pos])) ++m_pos;
     const std::string_view delimiter = m_text.substr(start, m_pos - start);
     if (delimiter.empty()) return fail(line, "DELIMITER needs a delimiter, e.g. DELIMITER //");
+    if (delimiter.size() > k_max_delimiter_length) {
+      return fail(line, "DELIMITER longer than " + std::to_string(k_max_delimiter_length) +
+                            " characters");
+    }
     if (delimiter.find('\\') != std::string_view::npos) {
       return fail(line, "DELIMITER cannot contain a backslash");
     }
