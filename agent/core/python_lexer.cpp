@@ -11,9 +11,15 @@ bool is_name_start(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
          static_cast<std::uint8_t>(c) >= 0x80;
 }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_name_char(char c) { return is_name_start(c) || is_digit(c); }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_name_char(char c) {
+  return is_name_start(c) || is_digit(c);
+}
+bool is_hex(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 int hex_value(char c) {
   if (is_digit(c)) return c - '0';
@@ -22,9 +28,9 @@ int hex_value(char c) {
 }
 
 // Keywords that open a compound statement; what follows their `:` is not module level.
-constexpr std::array<std::string_view, 12> k_compound = {
-    "if", "elif", "else", "for", "while", "with", "def", "class", "try", "except", "finally",
-    "async"};
+constexpr std::array<std::string_view, 12> k_compound = {"if",    "elif",   "else",    "for",
+                                                         "while", "with",   "def",     "class",
+                                                         "try",   "except", "finally", "async"};
 
 bool is_compound_keyword(std::string_view word) {
   for (std::string_view keyword : k_compound) {
@@ -68,17 +74,39 @@ std::string decode_escapes(std::string_view body) {
       i += 2;
     };
     switch (e) {
-      case '\n': i += 2; break;
-      case '\\': simple('\\'); break;
-      case '\'': simple('\''); break;
-      case '"': simple('"'); break;
-      case 'a': simple('\a'); break;
-      case 'b': simple('\b'); break;
-      case 'f': simple('\f'); break;
-      case 'n': simple('\n'); break;
-      case 'r': simple('\r'); break;
-      case 't': simple('\t'); break;
-      case 'v': simple('\v'); break;
+      case '\n':
+        i += 2;
+        break;
+      case '\\':
+        simple('\\');
+        break;
+      case '\'':
+        simple('\'');
+        break;
+      case '"':
+        simple('"');
+        break;
+      case 'a':
+        simple('\a');
+        break;
+      case 'b':
+        simple('\b');
+        break;
+      case 'f':
+        simple('\f');
+        break;
+      case 'n':
+        simple('\n');
+        break;
+      case 'r':
+        simple('\r');
+        break;
+      case 't':
+        simple('\t');
+        break;
+      case 'v':
+        simple('\v');
+        break;
       default: {
         std::size_t digits = 0;
         std::size_t max_digits = 0;
@@ -249,9 +277,9 @@ class Lexer {
       ++i;
     }
     if (!body_end) {
-      m_error = make_error(ErrorKind::parse, std::string(m_path) + ":" +
-                                                 std::to_string(start_line) +
-                                                 ": unterminated string literal");
+      m_error =
+          make_error(ErrorKind::parse, std::string(m_path) + ":" + std::to_string(start_line) +
+                                           ": unterminated string literal");
       return false;
     }
     m_pos = *body_end + open;
@@ -280,10 +308,9 @@ class Lexer {
         if (m_src.substr(m_pos, 2) == op) length = 2;
       }
       const char c = m_src[m_pos];
-      const bool pairs_with_equals = std::string_view("+-*/%@&|^<>!=:").find(c) !=
-                                     std::string_view::npos;
-      if (length == 1 && pairs_with_equals && m_pos + 1 < m_src.size() &&
-          m_src[m_pos + 1] == '=') {
+      const bool pairs_with_equals =
+          std::string_view("+-*/%@&|^<>!=:").find(c) != std::string_view::npos;
+      if (length == 1 && pairs_with_equals && m_pos + 1 < m_src.size() && m_src[m_pos + 1] == '=') {
         length = 2;
       }
     }

@@ -15,9 +15,9 @@ struct PythonToken {
   Kind kind = Kind::op;
   std::string_view text;  // the token as written (a string with its prefix and quotes)
   int line = 0;
-  std::string value;      // strings only: the decoded value (escapes applied unless raw)
-  bool bytes = false;     // strings only: b"..." (not a str)
-  bool formatted = false; // strings only: f"..." (not a constant)
+  std::string value;       // strings only: the decoded value (escapes applied unless raw)
+  bool bytes = false;      // strings only: b"..." (not a str)
+  bool formatted = false;  // strings only: f"..." (not a constant)
 };
 
 // One simple statement (logical lines split on top-level `;`), with its first line.

@@ -39,8 +39,12 @@ bool is_op(const PythonToken& token, std::string_view op) {
   return token.kind == Kind::op && token.text == op;
 }
 
-bool is_open(const PythonToken& t) { return is_op(t, "(") || is_op(t, "[") || is_op(t, "{"); }
-bool is_close(const PythonToken& t) { return is_op(t, ")") || is_op(t, "]") || is_op(t, "}"); }
+bool is_open(const PythonToken& t) {
+  return is_op(t, "(") || is_op(t, "[") || is_op(t, "{");
+}
+bool is_close(const PythonToken& t) {
+  return is_op(t, ")") || is_op(t, "]") || is_op(t, "}");
+}
 
 // Index of the bracket closing the one at `open`, or `end` when it is not closed before end.
 std::size_t matching_close(const Tokens& tokens, std::size_t open, std::size_t end) {
@@ -59,8 +63,7 @@ class LiteralReader {
 
   std::optional<Literal> value(std::size_t begin, std::size_t end, int parens = 0) const {
     if (begin >= end || parens > k_max_paren_depth) return std::nullopt;
-    if (end - begin == 1 && m_tokens[begin].kind == Kind::name &&
-        m_tokens[begin].text == "None") {
+    if (end - begin == 1 && m_tokens[begin].kind == Kind::name && m_tokens[begin].text == "None") {
       return Literal{};
     }
     const std::vector<std::size_t> commas = top_level_commas(begin, end);
@@ -189,7 +192,7 @@ std::string docstring_message(const std::vector<PythonStatement>& statements) {
   std::size_t begin = 0;
   std::size_t end = tokens.size();
   for (int parens = 0; parens < k_max_paren_depth && end - begin >= 2 &&
-                      is_op(tokens[begin], "(") && matching_close(tokens, begin, end) == end - 1;
+                       is_op(tokens[begin], "(") && matching_close(tokens, begin, end) == end - 1;
        ++parens) {
     ++begin;
     --end;

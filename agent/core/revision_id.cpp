@@ -1,6 +1,5 @@
 #include "agent/core/revision_id.hpp"
 
-
 namespace magent::core {
 namespace {
 

@@ -23,7 +23,9 @@ bool is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' || c == '\n';
 }
 
-bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
@@ -83,9 +85,8 @@ struct KeyLine {
 std::optional<KeyLine> key_line(std::string_view comment_body) {
   std::size_t i = 0;
   if (comment_body.empty() || !is_letter(comment_body[0])) return std::nullopt;
-  while (i < comment_body.size() &&
-         (is_letter(comment_body[i]) || comment_body[i] == '_' ||
-          (comment_body[i] >= '0' && comment_body[i] <= '9'))) {
+  while (i < comment_body.size() && (is_letter(comment_body[i]) || comment_body[i] == '_' ||
+                                     (comment_body[i] >= '0' && comment_body[i] <= '9'))) {
     ++i;
   }
   if (i >= comment_body.size() || comment_body[i] != ':') return std::nullopt;
@@ -108,8 +109,8 @@ class SqlParser {
       std::size_t end = m_text.find('\n', offset);
       if (end == std::string_view::npos) end = m_text.size();
       const std::size_t next = std::min(end + 1, m_text.size() + 1);
-      if (std::optional<Error> error = read_line(m_text.substr(offset, end - offset), offset,
-                                                 next, line)) {
+      if (std::optional<Error> error =
+              read_line(m_text.substr(offset, end - offset), offset, next, line)) {
         return std::move(*error);
       }
       offset = next;
@@ -134,12 +135,13 @@ class SqlParser {
       return std::nullopt;
     }
     if (text.empty() || m_current != nullptr) return std::nullopt;
-    return fail(line, "SQL before the first '-- +upgrade' section; the header holds only "
-                      "'-- key: value' lines and comments");
+    return fail(line,
+                "SQL before the first '-- +upgrade' section; the header holds only "
+                "'-- key: value' lines and comments");
   }
 
-  std::optional<Error> section_marker(std::string_view body, std::size_t offset,
-                                      std::size_t next, int line) {
+  std::optional<Error> section_marker(std::string_view body, std::size_t offset, std::size_t next,
+                                      int line) {
     std::size_t word_end = 1;
     while (word_end < body.size() && !is_blank(body[word_end])) ++word_end;
     const std::string marker = lower(body.substr(1, word_end - 1));
@@ -158,23 +160,22 @@ class SqlParser {
     if (!dialect_name.empty()) {
       const std::optional<Dialect> dialect = dialect_from_string(lower(dialect_name));
       if (!dialect) {
-        return fail(line, "unknown dialect '" + std::string(dialect_name) + "' in '-- +" +
-                              marker + "' (expected sqlite, postgresql, postgres, mysql or "
-                                       "mariadb)");
+        return fail(line, "unknown dialect '" + std::string(dialect_name) + "' in '-- +" + marker +
+                              "' (expected sqlite, postgresql, postgres, mysql or "
+                              "mariadb)");
       }
       index = SqlSections::index_of(*dialect);
     }
     if (!extra.empty()) {
       return fail(line, "unexpected '" + std::string(extra) + "' after '-- +" + marker +
-                            (dialect_name.empty() ? "" : " " + std::string(dialect_name)) +
-                            "'");
+                            (dialect_name.empty() ? "" : " " + std::string(dialect_name)) + "'");
     }
     auto& sections = marker == "upgrade" ? m_sections->upgrade : m_sections->downgrade;
     Section& section = sections[index];
-    const std::string label = marker + (index == SqlSections::k_generic
-                                            ? std::string()
-                                            : " " + std::string(to_string(
-                                                        static_cast<Dialect>(index - 1))));
+    const std::string label =
+        marker + (index == SqlSections::k_generic
+                      ? std::string()
+                      : " " + std::string(to_string(static_cast<Dialect>(index - 1))));
     if (section.present) {
       return fail(line, "duplicate section '-- +" + label + "' (first on line " +
                             std::to_string(section.first_line - 1) + ")");
@@ -203,8 +204,8 @@ class SqlParser {
           close || (lower(name) == name && name.find('_') != std::string::npos);
       if (!looks_like_key) return std::nullopt;  // an ordinary comment such as "-- Note: ..."
       if (close) {
-        return fail(line, "unknown header key '" + name + "'; did you mean '" +
-                              std::string(*close) + "'?");
+        return fail(
+            line, "unknown header key '" + name + "'; did you mean '" + std::string(*close) + "'?");
       }
       return fail(line, "unknown header key '" + name +
                             "' (known keys: revision, down_revision, branch_labels, "

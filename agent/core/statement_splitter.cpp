@@ -13,13 +13,19 @@ bool is_word_start(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || b >= 0x80;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Identifier characters; `$` continues an identifier (a$b) but never starts one.
-bool is_word_char(char c) { return is_word_start(c) || is_digit(c) || c == '$'; }
+bool is_word_char(char c) {
+  return is_word_start(c) || is_digit(c) || c == '$';
+}
 
 // Characters of a PostgreSQL dollar-quote tag: like an identifier, without `$`.
-bool is_tag_char(char c) { return is_word_start(c) || is_digit(c); }
+bool is_tag_char(char c) {
+  return is_word_start(c) || is_digit(c);
+}
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
@@ -44,13 +50,13 @@ bool is_one_of(const std::string& word, const std::array<std::string_view, N>& s
 }
 
 // Object kinds after CREATE/ALTER whose statements may carry a BEGIN ... END body.
-constexpr std::array<std::string_view, 4> k_routine_kinds = {"TRIGGER", "PROCEDURE",
-                                                             "FUNCTION", "EVENT"};
+constexpr std::array<std::string_view, 4> k_routine_kinds = {"TRIGGER", "PROCEDURE", "FUNCTION",
+                                                             "EVENT"};
 // Object kinds that decide a CREATE/ALTER statement has no such body.
 constexpr std::array<std::string_view, 17> k_plain_kinds = {
-    "TABLE",     "VIEW",   "INDEX",  "UNIQUE", "SEQUENCE", "SCHEMA",     "DATABASE",
-    "TYPE",      "DOMAIN", "EXTENSION", "USER", "ROLE",    "MATERIALIZED", "POLICY",
-    "RULE",      "SERVER", "TABLESPACE"};
+    "TABLE",        "VIEW",   "INDEX",  "UNIQUE",    "SEQUENCE",  "SCHEMA",
+    "DATABASE",     "TYPE",   "DOMAIN", "EXTENSION", "USER",      "ROLE",
+    "MATERIALIZED", "POLICY", "RULE",   "SERVER",    "TABLESPACE"};
 // Words after END that close a construct whose opener was not counted (MySQL).
 constexpr std::array<std::string_view, 5> k_uncounted_enders = {"IF", "LOOP", "WHILE", "REPEAT",
                                                                 "FOR"};
@@ -109,7 +115,8 @@ class Splitter {
     if (c == '`' && m_dialect != Dialect::postgresql) {
       return quoted('`', false, "quoted identifier `...`");
     }
-    if (c == '[' && m_dialect == Dialect::sqlite) return quoted(']', false, "quoted identifier [...]");
+    if (c == '[' && m_dialect == Dialect::sqlite)
+      return quoted(']', false, "quoted identifier [...]");
     if (c == '$' && m_dialect == Dialect::postgresql) {
       if (std::optional<std::size_t> tag_end = dollar_tag_end()) return dollar_quoted(*tag_end);
     }
@@ -120,6 +127,8 @@ class Splitter {
     } else {
       ++m_pos;
     }
+    if (m_dialect == Dialect::postgresql && c == '(') ++m_parens;
+    if (m_dialect == Dialect::postgresql && c == ')' && m_parens > 0) --m_parens;
     mark_content(start, m_line);
     m_after_dot = c == '.';
     return true;
@@ -141,7 +150,8 @@ class Splitter {
 
   bool at_delimiter() const {
     if (m_delimiter == ";") {
-      return m_text[m_pos] == ';' && (m_routine != Routine::yes || m_depth == 0);
+      // Like psql, a `;` inside parentheses (CREATE RULE ... DO (a; b)) does not split.
+      return m_text[m_pos] == ';' && (m_routine != Routine::yes || m_depth == 0) && m_parens == 0;
     }
     return m_text.substr(m_pos, m_delimiter.size()) == m_delimiter;
   }
@@ -314,8 +324,8 @@ class Splitter {
     const std::string_view delimiter = m_text.substr(start, m_pos - start);
     if (delimiter.empty()) return fail(line, "DELIMITER needs a delimiter, e.g. DELIMITER //");
     if (delimiter.size() > k_max_delimiter_length) {
-      return fail(line, "DELIMITER longer than " + std::to_string(k_max_delimiter_length) +
-                            " characters");
+      return fail(
+          line, "DELIMITER longer than " + std::to_string(k_max_delimiter_length) + " characters");
     }
     if (delimiter.find('\\') != std::string_view::npos) {
       return fail(line, "DELIMITER cannot contain a backslash");
@@ -335,13 +345,14 @@ class Splitter {
 
   void finish_statement() {
     if (m_has_content) {
-      m_statements.push_back(Statement{std::string(m_text.substr(m_start, m_end - m_start)),
-                                       m_start_line});
+      m_statements.push_back(
+          Statement{std::string(m_text.substr(m_start, m_end - m_start)), m_start_line});
     }
     m_has_content = false;
     m_words = 0;
     m_routine = Routine::no;
     m_depth = 0;
+    m_parens = 0;
     m_case_closed = false;
     m_after_dot = false;
   }
@@ -369,8 +380,9 @@ class Splitter {
   bool m_after_dot = false;  // the previous token was `.`, so a word is a qualified name
   int m_words = 0;           // unqualified words seen so far
   Routine m_routine = Routine::no;
-  int m_depth = 0;           // open BEGIN/CASE blocks of a routine statement
-  int m_block_line = 0;      // line of the outermost open block
+  int m_depth = 0;       // open BEGIN/CASE blocks of a routine statement
+  int m_parens = 0;      // open parentheses (PostgreSQL only, as psql counts them)
+  int m_block_line = 0;  // line of the outermost open block
   std::string m_block_opener;
   bool m_case_closed = false;  // the previous word was END and this CASE belongs to it
 };

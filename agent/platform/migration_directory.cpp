@@ -16,7 +16,9 @@
 namespace magent::platform {
 namespace {
 
-std::string errno_text(int error) { return std::error_code(error, std::generic_category()).message(); }
+std::string errno_text(int error) {
+  return std::error_code(error, std::generic_category()).message();
+}
 
 // Closes a file descriptor on scope exit.
 class Fd {
@@ -78,9 +80,8 @@ std::optional<core::Error> list_names(const std::string& dir, std::vector<std::s
   };
   const std::filesystem::file_status status = std::filesystem::status(dir, ec);
   if (ec || !std::filesystem::exists(status)) {
-    return fail(ec && ec != std::errc::no_such_file_or_directory
-                    ? "cannot be read: " + ec.message()
-                    : "does not exist");
+    return fail(ec && ec != std::errc::no_such_file_or_directory ? "cannot be read: " + ec.message()
+                                                                 : "does not exist");
   }
   if (!std::filesystem::is_directory(status)) return fail("is not a directory");
   std::filesystem::directory_iterator it(dir, ec);

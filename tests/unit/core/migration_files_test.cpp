@@ -44,7 +44,8 @@ TEST(MigrationFiles, ParseMigrationDispatchesOnKind) {
   Result<Revision> sql = parse_migration(FileKind::sql, "a.sql", "-- revision: a\n-- +upgrade\n");
   ASSERT_TRUE(sql.ok());
   EXPECT_EQ(sql->kind, FileKind::sql);
-  Result<Revision> py = parse_migration(FileKind::python, "b.py", "revision = 'b'\ndown_revision = None\n");
+  Result<Revision> py =
+      parse_migration(FileKind::python, "b.py", "revision = 'b'\ndown_revision = None\n");
   ASSERT_TRUE(py.ok());
   EXPECT_EQ(py->kind, FileKind::python);
 }

@@ -163,8 +163,7 @@ TEST(PythonMigration, MultiLineListWithCommentsAndTrailingComma) {
 }
 
 TEST(PythonMigration, BareTupleAndParenthesizedString) {
-  EXPECT_EQ(parse_ok("revision = 'm'\ndown_revision = 'a', 'b'\n").down_revisions,
-            (Ids{"a", "b"}));
+  EXPECT_EQ(parse_ok("revision = 'm'\ndown_revision = 'a', 'b'\n").down_revisions, (Ids{"a", "b"}));
   EXPECT_EQ(parse_ok("revision = 'm'\ndown_revision = ('a')\n").down_revisions, (Ids{"a"}));
 }
 
@@ -176,8 +175,8 @@ TEST(PythonMigration, EmptyTupleEmptyStringAndNoneAreABase) {
 }
 
 TEST(PythonMigration, StringPrefixesAndEscapes) {
-  const Revision revision = parse_ok(
-      "revision = r'abc'\ndown_revision = u\"p1\"\nbranch_labels = ('it\\'s',)\n");
+  const Revision revision =
+      parse_ok("revision = r'abc'\ndown_revision = u\"p1\"\nbranch_labels = ('it\\'s',)\n");
   EXPECT_EQ(revision.id, "abc");
   EXPECT_EQ(revision.down_revisions, (Ids{"p1"}));
   EXPECT_EQ(revision.branch_labels, (Ids{"it's"}));
@@ -211,8 +210,7 @@ TEST(PythonMigration, CompoundStatementBodiesAreNotModuleLevel) {
 }
 
 TEST(PythonMigration, SemicolonsAndBackslashContinuations) {
-  const Revision revision =
-      parse_ok("import os; revision = 'r2'\ndown_revision = \\\n    'r1'\n");
+  const Revision revision = parse_ok("import os; revision = 'r2'\ndown_revision = \\\n    'r1'\n");
   EXPECT_EQ(revision.id, "r2");
   EXPECT_EQ(revision.down_revisions, (Ids{"r1"}));
 }
@@ -282,9 +280,9 @@ TEST(PythonMigration, NoDocstringWhenFirstStatementIsCode) {
 }
 
 TEST(PythonMigration, UnicodeWhitespaceIsStrippedLikePython) {
-  EXPECT_EQ(parse_ok("u\"\"\"  Prefix\xC2\xA0\n\n\"\"\"\nrevision = 'i'\ndown_revision = None\n")
-                .message,
-            "Prefix");
+  EXPECT_EQ(
+      parse_ok("u\"\"\"  Prefix\xC2\xA0\n\n\"\"\"\nrevision = 'i'\ndown_revision = None\n").message,
+      "Prefix");
 }
 
 // --- errors ------------------------------------------------------------------------------
@@ -330,8 +328,7 @@ TEST(PythonMigration, NoneRevisionIsAnError) {
 }
 
 TEST(PythonMigration, FStringsBytesAndNamesAreNotLiterals) {
-  EXPECT_EQ(parse_error("revision = f'{x}'\n").rfind("rev.py:1: revision = f'{x}' is not", 0),
-            0u);
+  EXPECT_EQ(parse_error("revision = f'{x}'\n").rfind("rev.py:1: revision = f'{x}' is not", 0), 0u);
   EXPECT_EQ(parse_error("revision = 'a'\ndown_revision = b'x'\n")
                 .rfind("rev.py:2: down_revision = b'x' is not", 0),
             0u);

@@ -81,10 +81,10 @@ TEST(SqlMigration, StatementsCarryFileLines) {
 }
 
 TEST(SqlMigration, NoneOrEmptyDownRevisionIsABase) {
-  EXPECT_TRUE(parse_ok("-- revision: a\n-- down_revision: none\n-- +upgrade\n")
-                  .down_revisions.empty());
-  EXPECT_TRUE(parse_ok("-- revision: a\n-- down_revision: None\n-- +upgrade\n")
-                  .down_revisions.empty());
+  EXPECT_TRUE(
+      parse_ok("-- revision: a\n-- down_revision: none\n-- +upgrade\n").down_revisions.empty());
+  EXPECT_TRUE(
+      parse_ok("-- revision: a\n-- down_revision: None\n-- +upgrade\n").down_revisions.empty());
   EXPECT_TRUE(parse_ok("-- revision: a\n-- down_revision:\n-- +upgrade\n").down_revisions.empty());
   EXPECT_TRUE(parse_ok("-- revision: a\n-- +upgrade\n").down_revisions.empty());
 }
@@ -102,7 +102,8 @@ TEST(SqlMigration, EmptyUpgradeSectionIsLegalForMerges) {
 
 TEST(SqlMigration, TransactionNoneIsRead) {
   const Revision revision = parse_ok(
-      "-- revision: idx\n-- transaction: none\n-- +upgrade\nCREATE INDEX CONCURRENTLY i ON t(x);\n");
+      "-- revision: idx\n-- transaction: none\n-- +upgrade\nCREATE INDEX CONCURRENTLY i ON "
+      "t(x);\n");
   EXPECT_EQ(revision.transaction, TransactionMode::none);
 }
 
@@ -160,8 +161,8 @@ TEST(SqlMigration, OrdinaryCommentsInHeaderAreIgnored) {
 }
 
 TEST(SqlMigration, BomAndCrlfAreAccepted) {
-  const Revision revision = parse_ok(
-      "\xEF\xBB\xBF-- revision: r1\r\n-- message: hi\r\n-- +upgrade\r\nSELECT 1;\r\n");
+  const Revision revision =
+      parse_ok("\xEF\xBB\xBF-- revision: r1\r\n-- message: hi\r\n-- +upgrade\r\nSELECT 1;\r\n");
   EXPECT_EQ(revision.id, "r1");
   EXPECT_EQ(revision.message, "hi");
   EXPECT_EQ(sqls(revision, Direction::upgrade, Dialect::sqlite), (Sqls{"SELECT 1"}));

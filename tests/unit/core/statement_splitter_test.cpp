@@ -48,8 +48,8 @@ TEST(StatementSplitter, DropsEmptyAndCommentOnlyStatements) {
 }
 
 TEST(StatementSplitter, LineIsFirstNonCommentCharacterCountedFromFirstLine) {
-  const auto statements = split_ok("\n-- about a\n  /* more */\n  SELECT 1;\n\nSELECT\n2;",
-                                   Dialect::sqlite, 10);
+  const auto statements =
+      split_ok("\n-- about a\n  /* more */\n  SELECT 1;\n\nSELECT\n2;", Dialect::sqlite, 10);
   ASSERT_EQ(statements.size(), 2u);
   EXPECT_EQ(statements[0].line, 13);
   EXPECT_EQ(statements[0].sql, "SELECT 1");
@@ -89,14 +89,13 @@ TEST(StatementSplitter, SemicolonInsideLineAndBlockComments) {
 }
 
 TEST(StatementSplitter, PostgresNestedBlockComments) {
-  EXPECT_EQ(sqls(split_ok("/* outer /* inner; */ still comment; */ SELECT 1;",
-                          Dialect::postgresql)),
-            (Sqls{"SELECT 1"}));
+  EXPECT_EQ(
+      sqls(split_ok("/* outer /* inner; */ still comment; */ SELECT 1;", Dialect::postgresql)),
+      (Sqls{"SELECT 1"}));
 }
 
 TEST(StatementSplitter, SqliteBlockCommentsDoNotNest) {
-  EXPECT_EQ(sqls(split_ok("/* a /* b */ SELECT 1; */", Dialect::sqlite)),
-            (Sqls{"SELECT 1", "*/"}));
+  EXPECT_EQ(sqls(split_ok("/* a /* b */ SELECT 1; */", Dialect::sqlite)), (Sqls{"SELECT 1", "*/"}));
 }
 
 TEST(StatementSplitter, DollarQuotedFunctionBodyIsOneStatement) {
@@ -131,9 +130,9 @@ TEST(StatementSplitter, PostgresEscapeStringAllowsBackslashQuote) {
 }
 
 TEST(StatementSplitter, MysqlBackslashEscapesInsideStrings) {
-  EXPECT_EQ(sqls(split_ok("INSERT INTO t VALUES ('a\\';b', \"c\\\";d\"); SELECT 1",
-                          Dialect::mysql)),
-            (Sqls{"INSERT INTO t VALUES ('a\\';b', \"c\\\";d\")", "SELECT 1"}));
+  EXPECT_EQ(
+      sqls(split_ok("INSERT INTO t VALUES ('a\\';b', \"c\\\";d\"); SELECT 1", Dialect::mysql)),
+      (Sqls{"INSERT INTO t VALUES ('a\\';b', \"c\\\";d\")", "SELECT 1"}));
 }
 
 TEST(StatementSplitter, BackslashIsOrdinaryOutsideMysql) {
@@ -206,6 +205,15 @@ TEST(StatementSplitter, PostgresBeginAtomicFunctionIsOneStatement) {
       "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT 1;\n"
       "  SELECT 2;\nEND;\nSELECT 3;";
   EXPECT_EQ(split_ok(sql, Dialect::postgresql).size(), 2u);
+}
+
+TEST(StatementSplitter, PostgresRuleWithParenthesizedActionsIsOneStatement) {
+  const std::string sql =
+      "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b "
+      "VALUES (2));\nSELECT 1;";
+  EXPECT_EQ(split_ok(sql, Dialect::postgresql).size(), 2u);
+  // SQLite's and MySQL's clients do not count parentheses.
+  EXPECT_EQ(split_ok("SELECT (1; SELECT 2);", Dialect::sqlite).size(), 2u);
 }
 
 TEST(StatementSplitter, PlainBeginTransactionIsNotABlock) {

@@ -142,7 +142,8 @@ TEST(MigrationDirectory, FileInsteadOfDirectoryIsOneProblem) {
   const ScanResult scan = scan_migration_directory(file.string());
   EXPECT_FALSE(scan.directory_ok);
   ASSERT_EQ(scan.problems.size(), 1u);
-  EXPECT_EQ(scan.problems[0].message, "migrations directory " + file.string() + " is not a directory");
+  EXPECT_EQ(scan.problems[0].message,
+            "migrations directory " + file.string() + " is not a directory");
 }
 
 TEST(MigrationDirectory, EmptyDirectoryIsFine) {
