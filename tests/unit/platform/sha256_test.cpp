@@ -1,0 +1,31 @@
+#include "agent/platform/sha256.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace magent::platform {
+namespace {
+
+TEST(Sha256, MatchesKnownVectors) {
+  EXPECT_EQ(*sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(*sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(*sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+TEST(Sha256, HashesEmbeddedNulBytesAndLargeInput) {
+  const std::string with_nul("a\0b", 3);
+  EXPECT_NE(*sha256_hex(with_nul), *sha256_hex("a"));
+  EXPECT_EQ(*sha256_hex(std::string(1000000, 'a')),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST(Sha256, IsLowercaseHexOf64Characters) {
+  const std::string hex = *sha256_hex("migration");
+  EXPECT_EQ(hex.size(), 64u);
+  EXPECT_EQ(hex.find_first_not_of("0123456789abcdef"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace magent::platform
