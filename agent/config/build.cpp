@@ -398,6 +398,7 @@ std::string unknown_message(const Setting& setting) {
 core::Result<void> apply_one(const Setting& setting, Context& context) {
   const auto sections = known_sections();
   const bool known_section = std::find(sections.begin(), sections.end(), setting.section) != sections.end();
+  if (setting.section.empty()) return fail(unknown_message(setting));
   if (setting.key.empty()) return known_section ? core::Result<void>{} : fail(unknown_message(setting));
   if (!known_section) return {};  // reported at its header
   if (setting.section == "aliases" && setting.key != "auto_stamp") return apply_alias(setting, context);

@@ -58,7 +58,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 core::Result<void> check_port(std::string_view port, std::string_view whole) {
   const bool digits = !port.empty() && port.size() <= 5 && std::all_of(port.begin(), port.end(), is_digit);
   if (!digits || std::stoi(std::string(port)) > 65535) {
-    return fail("expected a port 0..65535 after the last ':', got " + quoted(whole));
+    return fail("expected HOST:PORT with a port from 0 to 65535, got " + quoted(whole));
   }
   return {};
 }
