@@ -19,7 +19,8 @@ std::vector<std::string_view> known_sections();
 // Applies settings in order over the built-in defaults (later settings win), validating
 // every value and then the whole. The first problem is returned as one line that starts
 // with origin_label(). url_file / DATABASE_URL_FILE secrets are read with `read_file`.
-core::Result<Config> build_config(const std::vector<Setting>& settings, const FileReader& read_file);
+core::Result<Config> build_config(const std::vector<Setting>& settings,
+                                  const FileReader& read_file);
 
 // How an error names its source: "config PATH:LINE: [section] key", "environment NAME"
 // or "flag --name".

@@ -29,7 +29,8 @@ std::string toml_string(std::string_view text) {
       default:
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
           char escape[8];
-          std::snprintf(escape, sizeof escape, "\\u%04X", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          std::snprintf(escape, sizeof escape, "\\u%04X",
+                        static_cast<unsigned>(static_cast<unsigned char>(c)));
           out += escape;
         } else {
           out += c;
@@ -39,7 +40,9 @@ std::string toml_string(std::string_view text) {
   return out + "\"";
 }
 
-std::string duration(std::chrono::milliseconds value) { return toml_string(format_duration(value)); }
+std::string duration(std::chrono::milliseconds value) {
+  return toml_string(format_duration(value));
+}
 
 std::string id_list(const std::vector<unsigned>& ids) {
   std::string out = "[";
@@ -53,10 +56,11 @@ std::string describe(const Config& config) {
   std::ostringstream out;
   const auto& db = config.database;
   out << "# migration-agent effective configuration (file: "
-      << (config.source.empty() ? "none, built-in defaults" : config.source) << ")\n";
+      << (config.source.empty() ? "none" : config.source) << ")\n";
   out << "\n[database]\n";
   out << "url = " << toml_string(db.url.redacted()) << "\n";
-  if (!db.url_file.empty()) out << "# url was read from url_file = " << toml_string(db.url_file) << "\n";
+  if (!db.url_file.empty())
+    out << "# url was read from url_file = " << toml_string(db.url_file) << "\n";
   out << "lock_url = " << toml_string(db.lock_url ? db.lock_url->redacted() : "") << "\n";
   out << "connect_timeout = " << duration(db.connect_timeout) << "\n";
   out << "wait_timeout = " << duration(db.wait_timeout) << "\n";

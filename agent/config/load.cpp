@@ -16,16 +16,21 @@ namespace {
 
 constexpr long k_max_file_bytes = 1024 * 1024;
 
-core::Error fail(core::ErrorKind kind, std::string message) { return core::make_error(kind, std::move(message)); }
+core::Error fail(core::ErrorKind kind, std::string message) {
+  return core::make_error(kind, std::move(message));
+}
 
-std::string quoted(const std::string& text) { return "\"" + text + "\""; }
+std::string quoted(const std::string& text) {
+  return "\"" + text + "\"";
+}
 
 const std::string* lookup(const Environment& environment, std::string_view name) {
   const auto found = environment.find(std::string(name));
   return found == environment.end() ? nullptr : &found->second;
 }
 
-Setting env_setting(std::string_view variable, std::string section, std::string key, const std::string& text) {
+Setting env_setting(std::string_view variable, std::string section, std::string key,
+                    const std::string& text) {
   return Setting{std::move(section), std::move(key), string_value(text),
                  Origin{SourceKind::environment, std::string(variable), 0}};
 }
@@ -35,8 +40,9 @@ Setting env_setting(std::string_view variable, std::string section, std::string 
 Environment current_environment() {
   Environment environment;
   for (const std::string_view name :
-       {env::k_config, env::k_database_url, env::k_database_url_file, env::k_migrations_dir, env::k_auto_migrate,
-        env::k_now_lms_auto_migrate, env::k_socket, env::k_metrics_listen, env::k_log_format}) {
+       {env::k_config, env::k_database_url, env::k_database_url_file, env::k_migrations_dir,
+        env::k_auto_migrate, env::k_now_lms_auto_migrate, env::k_socket, env::k_metrics_listen,
+        env::k_log_format}) {
     const std::string key(name);
     if (const char* value = std::getenv(key.c_str())) environment.emplace(key, value);
   }
@@ -51,12 +57,14 @@ core::Result<std::string> read_text_file(const std::string& path) {
   if (::stat(path.c_str(), &info) != 0) return failure(std::strerror(errno));
   if (!S_ISREG(info.st_mode)) return failure("not a regular file");
   if (info.st_size > k_max_file_bytes) return failure("larger than 1 MiB");
-  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                             &std::fclose);
   if (!file) return failure(std::strerror(errno));
   std::string content;
   char buffer[4096];
   std::size_t count = 0;
-  while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) content.append(buffer, count);
+  while ((count = std::fread(buffer, 1, sizeof buffer, file.get())) > 0)
+    content.append(buffer, count);
   if (std::ferror(file.get()) != 0) return failure("read error");
   return content;
 }
@@ -95,11 +103,11 @@ std::vector<Setting> environment_settings(const Environment& environment) {
 
 std::vector<Setting> flag_settings(const Overrides& overrides) {
   std::vector<Setting> settings;
-  const auto add = [&](const std::optional<std::string>& value, std::string_view flag, std::string section,
-                       std::string key) {
+  const auto add = [&](const std::optional<std::string>& value, std::string_view flag,
+                       std::string section, std::string key) {
     if (!value) return;
-    settings.push_back(
-        Setting{std::move(section), std::move(key), string_value(*value), Origin{SourceKind::flag, std::string(flag), 0}});
+    settings.push_back(Setting{std::move(section), std::move(key), string_value(*value),
+                               Origin{SourceKind::flag, std::string(flag), 0}});
   };
   add(overrides.database_url, "--database-url", "database", "url");
   add(overrides.migrations_dir, "--migrations-dir", "migrations", "dir");
@@ -115,10 +123,12 @@ core::Result<Config> load_config(const Overrides& overrides, const Environment& 
   std::string path;
   std::string path_source;
   if (overrides.config_file) {
-    if (overrides.config_file->empty()) return fail(core::ErrorKind::config, "flag --config: expected a file path, got \"\"");
+    if (overrides.config_file->empty())
+      return fail(core::ErrorKind::config, "flag --config: expected a file path, got \"\"");
     path = *overrides.config_file;
     path_source = "flag --config";
-  } else if (const std::string* value = lookup(environment, env::k_config); value != nullptr && !value->empty()) {
+  } else if (const std::string* value = lookup(environment, env::k_config);
+             value != nullptr && !value->empty()) {
     path = *value;
     path_source = "environment " + std::string(env::k_config);
   }

@@ -38,12 +38,12 @@ struct Origin {
 struct Value {
   enum class Type { string, integer, floating, boolean, array, table, date_time };
   Type type = Type::string;
-  std::string text;           // a string's contents; for other scalars their TOML spelling
-  std::int64_t integer = 0;   // Type::integer
-  bool boolean = false;       // Type::boolean
+  std::string text;             // a string's contents; for other scalars their TOML spelling
+  std::int64_t integer = 0;     // Type::integer
+  bool boolean = false;         // Type::boolean
   std::vector<Value> children;  // array elements, or table entries (each with `key` set)
-  std::string key;            // this value's key when it is a table entry
-  int line = 0;               // 1-based line where the value starts (0 = not from a file)
+  std::string key;              // this value's key when it is a table entry
+  int line = 0;                 // 1-based line where the value starts (0 = not from a file)
 };
 
 // One `key = value` from any layer. An empty key marks a section header itself, so an

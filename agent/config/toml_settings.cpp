@@ -11,7 +11,9 @@
 namespace magent::config {
 namespace {
 
-int line_of(const toml::source_region& region) { return static_cast<int>(region.begin.line); }
+int line_of(const toml::source_region& region) {
+  return static_cast<int>(region.begin.line);
+}
 
 std::string spelling(const toml::node& node) {
   std::ostringstream out;
@@ -71,7 +73,8 @@ Value convert(const toml::node& node) {
 
 }  // namespace
 
-core::Result<std::vector<Setting>> parse_toml_settings(std::string_view text, std::string_view path) {
+core::Result<std::vector<Setting>> parse_toml_settings(std::string_view text,
+                                                       std::string_view path) {
   toml::table root;
   try {
     root = toml::parse(text, path);
@@ -79,9 +82,9 @@ core::Result<std::vector<Setting>> parse_toml_settings(std::string_view text, st
     // toml++ may quote a fragment of the line; never let credentials through.
     std::string description = mask_url_credentials(error.description());
     std::replace(description.begin(), description.end(), '\n', ' ');
-    return core::make_error(core::ErrorKind::config,
-                            "config " + std::string(path) + ":" + std::to_string(error.source().begin.line) +
-                                ": invalid TOML: " + description);
+    return core::make_error(core::ErrorKind::config, "config " + std::string(path) + ":" +
+                                                         std::to_string(error.source().begin.line) +
+                                                         ": invalid TOML: " + description);
   }
   std::vector<Setting> settings;
   for (const auto& [key, node] : root) {
@@ -96,7 +99,8 @@ core::Result<std::vector<Setting>> parse_toml_settings(std::string_view text, st
       Origin entry_origin = origin;
       entry_origin.line = entry.line;
       std::string entry_key = entry.key;
-      settings.push_back(Setting{name, std::move(entry_key), std::move(entry), std::move(entry_origin)});
+      settings.push_back(
+          Setting{name, std::move(entry_key), std::move(entry), std::move(entry_origin)});
     }
     header.children.clear();
     settings.push_back(Setting{name, "", std::move(header), origin});

@@ -12,10 +12,11 @@ using std::chrono::milliseconds;
 
 constexpr std::int64_t k_max_duration_ms = 366LL * 24 * 3600 * 1000;  // a year is plenty
 constexpr std::size_t k_max_echo = 60;
-constexpr std::size_t k_max_identifier = 63;   // PostgreSQL's NAMEDATALEN - 1
+constexpr std::size_t k_max_identifier = 63;    // PostgreSQL's NAMEDATALEN - 1
 constexpr std::size_t k_max_socket_path = 107;  // sizeof(sockaddr_un::sun_path) - 1
 constexpr std::string_view k_whitespace = " \t\r\n\f\v";
-constexpr std::string_view k_duration_hint = R"(a duration like "10s" or "1m30s" (units ms, s, m, h))";
+constexpr std::string_view k_duration_hint =
+    R"(a duration like "10s" or "1m30s" (units ms, s, m, h))";
 
 core::Error fail(std::string message) {
   return core::make_error(core::ErrorKind::config, std::move(message));
@@ -31,12 +32,15 @@ std::string lower_trimmed(std::string_view text) {
   if (first == std::string_view::npos) return {};
   text = text.substr(first, text.find_last_not_of(k_whitespace) - first + 1);
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
   return out;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Optimal string alignment distance: edits, counting a swap of neighbours as one.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -56,7 +60,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 core::Result<void> check_port(std::string_view port, std::string_view whole) {
-  const bool digits = !port.empty() && port.size() <= 5 && std::all_of(port.begin(), port.end(), is_digit);
+  const bool digits =
+      !port.empty() && port.size() <= 5 && std::all_of(port.begin(), port.end(), is_digit);
   if (!digits || std::stoi(std::string(port)) > 65535) {
     return fail("expected HOST:PORT with a port from 0 to 65535, got " + quoted(whole));
   }
@@ -74,7 +79,8 @@ core::Result<milliseconds> parse_duration(std::string_view text) {
     std::int64_t number = 0;
     const std::size_t start = i;
     while (i < text.size() && is_digit(text[i])) {
-      if (number > k_max_duration_ms) return fail("duration " + quoted(text) + " is too long (at most 8784h)");
+      if (number > k_max_duration_ms)
+        return fail("duration " + quoted(text) + " is too long (at most 8784h)");
       number = number * 10 + (text[i] - '0');
       ++i;
     }
@@ -95,9 +101,11 @@ core::Result<milliseconds> parse_duration(std::string_view text) {
     } else {
       return fail(bad);
     }
-    if (number > k_max_duration_ms / unit) return fail("duration " + quoted(text) + " is too long (at most 8784h)");
+    if (number > k_max_duration_ms / unit)
+      return fail("duration " + quoted(text) + " is too long (at most 8784h)");
     total += number * unit;
-    if (total > k_max_duration_ms) return fail("duration " + quoted(text) + " is too long (at most 8784h)");
+    if (total > k_max_duration_ms)
+      return fail("duration " + quoted(text) + " is too long (at most 8784h)");
   }
   return milliseconds{total};
 }
@@ -110,12 +118,13 @@ core::Result<milliseconds> duration_from(const Value& value, ZeroIs zero) {
     duration = *parsed;
   } else if (value.type == Value::Type::integer) {
     if (value.integer < 0 || value.integer > k_max_duration_ms / 1000) {
-      return fail("expected " + std::string(k_duration_hint) + " or whole seconds 0..31622400, got " +
-                  describe_value(value));
+      return fail("expected " + std::string(k_duration_hint) +
+                  " or whole seconds 0..31622400, got " + describe_value(value));
     }
     duration = milliseconds{value.integer * 1000};
   } else {
-    return fail("expected " + std::string(k_duration_hint) + " or whole seconds, got " + describe_value(value));
+    return fail("expected " + std::string(k_duration_hint) + " or whole seconds, got " +
+                describe_value(value));
   }
   if (zero == ZeroIs::rejected && duration.count() == 0) {
     return fail("must be greater than zero, got " + describe_value(value));
@@ -148,7 +157,8 @@ std::optional<bool> parse_switch(std::string_view text, SwitchWords words) {
 }
 
 core::Result<std::string> string_from(const Value& value) {
-  if (value.type != Value::Type::string) return fail("expected a string, got " + describe_value(value));
+  if (value.type != Value::Type::string)
+    return fail("expected a string, got " + describe_value(value));
   return value.text;
 }
 
@@ -163,24 +173,29 @@ core::Result<std::int64_t> integer_from(const Value& value, std::int64_t min, st
 core::Result<bool> boolean_from(const Value& value, const Origin& origin) {
   if (value.type == Value::Type::boolean) return value.boolean;
   if (value.type == Value::Type::string && origin.kind != SourceKind::file) {
-    const SwitchWords words = origin.kind == SourceKind::environment && origin.name == env::k_now_lms_auto_migrate
-                                  ? SwitchWords::now_lms
-                                  : SwitchWords::standard;
+    const SwitchWords words =
+        origin.kind == SourceKind::environment && origin.name == env::k_now_lms_auto_migrate
+            ? SwitchWords::now_lms
+            : SwitchWords::standard;
     if (auto on = parse_switch(value.text, words)) return *on;
-    return fail(R"(expected 1, true, yes or on to enable, or 0, false, no, off or "" to disable (any case), got )" +
-                describe_value(value));
+    return fail(
+        R"(expected 1, true, yes or on to enable, or 0, false, no, off or "" to disable (any case), got )" +
+        describe_value(value));
   }
   return fail("expected true or false, got " + describe_value(value));
 }
 
 core::Result<void> check_identifier(std::string_view text) {
-  const auto head = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_'; };
+  const auto head = [](char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_';
+  };
   const auto tail = [&](char c) { return head(c) || is_digit(c) || c == '$'; };
   if (text.empty() || !head(text.front()) || !std::all_of(text.begin() + 1, text.end(), tail)) {
     return fail("expected an SQL identifier ([A-Za-z_][A-Za-z0-9_$]*), got " + quoted(text));
   }
   if (text.size() > k_max_identifier) {
-    return fail("identifier " + quoted(text) + " is longer than 63 characters (PostgreSQL's limit)");
+    return fail("identifier " + quoted(text) +
+                " is longer than 63 characters (PostgreSQL's limit)");
   }
   return {};
 }
@@ -192,10 +207,11 @@ core::Result<void> check_listen_address(std::string_view text) {
       quoted(text);
   if (text.front() == '[') {
     const auto close = text.find(']');
-    const std::string_view host = close == std::string_view::npos ? std::string_view{} : text.substr(1, close - 1);
+    const std::string_view host =
+        close == std::string_view::npos ? std::string_view{} : text.substr(1, close - 1);
     const bool ok_host = !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
-      return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.' || c == '%' ||
-             std::isalnum(static_cast<unsigned char>(c)) != 0;
+      return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.' ||
+             c == '%' || std::isalnum(static_cast<unsigned char>(c)) != 0;
     });
     if (!ok_host || close + 1 >= text.size() || text[close + 1] != ':') return fail(expected);
     return check_port(text.substr(close + 2), text);
@@ -217,8 +233,9 @@ core::Result<void> check_socket_path(std::string_view text) {
   if (text.empty()) return {};
   if (text.find('\0') != std::string_view::npos) return fail("socket path contains a NUL byte");
   if (text.back() == '/') {
-    return fail(R"(expected a socket file path like "/run/migration-agent/control.sock", got the directory )" +
-                quoted(text));
+    return fail(
+        R"(expected a socket file path like "/run/migration-agent/control.sock", got the directory )" +
+        quoted(text));
   }
   if (text.size() > k_max_socket_path) {
     return fail("socket path is " + std::to_string(text.size()) +
@@ -229,9 +246,10 @@ core::Result<void> check_socket_path(std::string_view text) {
 
 core::Result<void> check_revision_id(std::string_view text) {
   const bool bad = text.empty() || std::any_of(text.begin(), text.end(), [](char c) {
-    return c == '@' || c == '-' || c == '+' || c == ':' || c == ',' ||
-           std::isspace(static_cast<unsigned char>(c)) != 0 || std::iscntrl(static_cast<unsigned char>(c)) != 0;
-  });
+                     return c == '@' || c == '-' || c == '+' || c == ':' || c == ',' ||
+                            std::isspace(static_cast<unsigned char>(c)) != 0 ||
+                            std::iscntrl(static_cast<unsigned char>(c)) != 0;
+                   });
   if (bad) return fail("expected a revision id without @ - + : , or spaces, got " + quoted(text));
   return {};
 }
@@ -246,7 +264,8 @@ core::Result<void> check_command_placeholders(std::string_view command, TargetPl
       i = close;
       continue;
     }
-    if (close == std::string_view::npos) return fail("has a '{' without a closing '}' (placeholders look like {target})");
+    if (close == std::string_view::npos)
+      return fail("has a '{' without a closing '}' (placeholders look like {target})");
     const std::string_view name = command.substr(i + 1, close - i - 1);
     if (name != "target") {
       return fail("unknown placeholder {" + std::string(name).substr(0, k_max_echo) +
@@ -283,7 +302,9 @@ core::Result<std::string> log_level_from(std::string_view text) {
   return fail("expected one of trace, debug, info, warn, error, got " + quoted(text));
 }
 
-std::string_view to_string(LogFormat format) { return format == LogFormat::json ? "json" : "text"; }
+std::string_view to_string(LogFormat format) {
+  return format == LogFormat::json ? "json" : "text";
+}
 
 std::string_view to_string(MultipleHeadsPolicy policy) {
   return policy == MultipleHeadsPolicy::hold ? "hold" : "upgrade";

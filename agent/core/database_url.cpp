@@ -47,8 +47,9 @@ int hex_value(char c) {
 
 std::string lowercase(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
   return out;
 }
 
@@ -64,7 +65,9 @@ bool is_secret_option(std::string_view name) {
   return lower.find("password") != std::string::npos || lower.find("passwd") != std::string::npos;
 }
 
-Error url_error(std::string message) { return make_error(ErrorKind::config, std::move(message)); }
+Error url_error(std::string message) {
+  return make_error(ErrorKind::config, std::move(message));
+}
 
 struct Scheme {
   Dialect dialect = Dialect::sqlite;
@@ -201,7 +204,8 @@ Result<void> parse_server(std::string_view rest, DatabaseUrl& url) {
 
   const auto question = rest.find('?');
   if (!rest.empty() && rest.front() == '/') {
-    url.database = percent_decode(rest.substr(1, question == std::string_view::npos ? question : question - 1));
+    url.database = percent_decode(
+        rest.substr(1, question == std::string_view::npos ? question : question - 1));
   }
   if (question != std::string_view::npos) {
     auto query = parse_query(rest.substr(question + 1));
@@ -314,10 +318,9 @@ std::string redact_secrets(std::string_view text, const DatabaseUrl& url) {
     std::replace(plus_form.begin(), plus_form.end(), ' ', '+');
     forms.push_back(std::move(plus_form));
   }
-  std::sort(forms.begin(), forms.end(),
-            [](const std::string& a, const std::string& b) {
-              return a.size() != b.size() ? a.size() > b.size() : a < b;
-            });
+  std::sort(forms.begin(), forms.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() > b.size() : a < b;
+  });
   forms.erase(std::unique(forms.begin(), forms.end()), forms.end());
   std::string out(text);
   for (const auto& form : forms) replace_all(out, form, k_redaction);

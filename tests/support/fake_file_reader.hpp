@@ -20,14 +20,16 @@ class FakeFileReader {
 
   // The reader to pass to load_config/build_config; shares this object's state.
   config::FileReader reader() const {
-    return [files = m_files, reads = m_reads](const std::string& path) -> core::Result<std::string> {
-      reads->push_back(path);
-      const auto found = files->find(path);
-      if (found == files->end()) {
-        return core::make_error(core::ErrorKind::io, "cannot read \"" + path + "\": No such file or directory");
-      }
-      return found->second;
-    };
+    return
+        [files = m_files, reads = m_reads](const std::string& path) -> core::Result<std::string> {
+          reads->push_back(path);
+          const auto found = files->find(path);
+          if (found == files->end()) {
+            return core::make_error(core::ErrorKind::io,
+                                    "cannot read \"" + path + "\": No such file or directory");
+          }
+          return found->second;
+        };
   }
 
   // Adds or replaces a file.

@@ -34,7 +34,9 @@ struct EnvironmentErrorCase {
   const char* fragment;
 };
 
-void PrintTo(const EnvironmentErrorCase& c, std::ostream* out) { *out << c.name; }
+void PrintTo(const EnvironmentErrorCase& c, std::ostream* out) {
+  *out << c.name;
+}
 
 class ConfigEnvironmentError : public testing::TestWithParam<EnvironmentErrorCase> {};
 
@@ -46,27 +48,70 @@ TEST_P(ConfigEnvironmentError, NamesTheVariableButNotThePassword) {
 }
 
 const EnvironmentErrorCase k_environment_cases[] = {
-    {"auto_migrate_word", {{"AUTO_MIGRATE", "maybe"}}, "environment AUTO_MIGRATE: ", "got \"maybe\""},
-    {"auto_migrate_number", {{"AUTO_MIGRATE", "2"}}, "environment AUTO_MIGRATE: ", "1, true, yes or on"},
-    {"now_lms_auto_migrate_word", {{"NOW_LMS_AUTO_MIGRATE", "enabled"}}, "environment NOW_LMS_AUTO_MIGRATE: ", "got \"enabled\""},
-    {"database_url_scheme", {{"DATABASE_URL", "oracle://app:tiger@db/x"}}, "environment DATABASE_URL: ", "unknown database URL scheme"},
-    {"database_url_port", {{"DATABASE_URL", "postgresql://app:tiger@db:tiger/x"}}, "environment DATABASE_URL: ", "port is not a number"},
-    {"database_url_no_separator", {{"DATABASE_URL", "app:tiger@db/x"}}, "environment DATABASE_URL: ", "\"://\""},
-    {"database_url_and_file", {{"DATABASE_URL", "postgresql://app:tiger@db/x"}, {"DATABASE_URL_FILE", "/run/secrets/good"}},
-     "environment DATABASE_URL_FILE: ", "DATABASE_URL and DATABASE_URL_FILE are both set"},
-    {"database_url_file_missing", {{"DATABASE_URL_FILE", "/run/secrets/nope"}}, "environment DATABASE_URL_FILE: ", "cannot read \"/run/secrets/nope\""},
-    {"database_url_file_bad", {{"DATABASE_URL_FILE", "/run/secrets/bad"}}, "environment DATABASE_URL_FILE: ", "secret file \"/run/secrets/bad\": database URL port"},
-    {"database_url_file_blank", {{"DATABASE_URL_FILE", "/run/secrets/blank"}}, "environment DATABASE_URL_FILE: ", "is empty"},
-    {"socket_directory", {{"MIGRATION_AGENT_SOCKET", "/run/migration-agent/"}}, "environment MIGRATION_AGENT_SOCKET: ", "directory"},
-    {"metrics_listen", {{"MIGRATION_AGENT_METRICS_LISTEN", "9464"}}, "environment MIGRATION_AGENT_METRICS_LISTEN: ", "HOST:PORT"},
-    {"log_format", {{"MIGRATION_AGENT_LOG_FORMAT", "yaml"}}, "environment MIGRATION_AGENT_LOG_FORMAT: ", "\"text\" or \"json\""},
-    {"config_missing", {{"MIGRATION_AGENT_CONFIG", "/etc/nope.toml"}}, "environment MIGRATION_AGENT_CONFIG: ", "cannot read \"/etc/nope.toml\""},
+    {"auto_migrate_word",
+     {{"AUTO_MIGRATE", "maybe"}},
+     "environment AUTO_MIGRATE: ",
+     "got \"maybe\""},
+    {"auto_migrate_number",
+     {{"AUTO_MIGRATE", "2"}},
+     "environment AUTO_MIGRATE: ",
+     "1, true, yes or on"},
+    {"now_lms_auto_migrate_word",
+     {{"NOW_LMS_AUTO_MIGRATE", "enabled"}},
+     "environment NOW_LMS_AUTO_MIGRATE: ",
+     "got \"enabled\""},
+    {"database_url_scheme",
+     {{"DATABASE_URL", "oracle://app:tiger@db/x"}},
+     "environment DATABASE_URL: ",
+     "unknown database URL scheme"},
+    {"database_url_port",
+     {{"DATABASE_URL", "postgresql://app:tiger@db:tiger/x"}},
+     "environment DATABASE_URL: ",
+     "port is not a number"},
+    {"database_url_no_separator",
+     {{"DATABASE_URL", "app:tiger@db/x"}},
+     "environment DATABASE_URL: ",
+     "\"://\""},
+    {"database_url_and_file",
+     {{"DATABASE_URL", "postgresql://app:tiger@db/x"}, {"DATABASE_URL_FILE", "/run/secrets/good"}},
+     "environment DATABASE_URL_FILE: ",
+     "DATABASE_URL and DATABASE_URL_FILE are both set"},
+    {"database_url_file_missing",
+     {{"DATABASE_URL_FILE", "/run/secrets/nope"}},
+     "environment DATABASE_URL_FILE: ",
+     "cannot read \"/run/secrets/nope\""},
+    {"database_url_file_bad",
+     {{"DATABASE_URL_FILE", "/run/secrets/bad"}},
+     "environment DATABASE_URL_FILE: ",
+     "secret file \"/run/secrets/bad\": database URL port"},
+    {"database_url_file_blank",
+     {{"DATABASE_URL_FILE", "/run/secrets/blank"}},
+     "environment DATABASE_URL_FILE: ",
+     "is empty"},
+    {"socket_directory",
+     {{"MIGRATION_AGENT_SOCKET", "/run/migration-agent/"}},
+     "environment MIGRATION_AGENT_SOCKET: ",
+     "directory"},
+    {"metrics_listen",
+     {{"MIGRATION_AGENT_METRICS_LISTEN", "9464"}},
+     "environment MIGRATION_AGENT_METRICS_LISTEN: ",
+     "HOST:PORT"},
+    {"log_format",
+     {{"MIGRATION_AGENT_LOG_FORMAT", "yaml"}},
+     "environment MIGRATION_AGENT_LOG_FORMAT: ",
+     "\"text\" or \"json\""},
+    {"config_missing",
+     {{"MIGRATION_AGENT_CONFIG", "/etc/nope.toml"}},
+     "environment MIGRATION_AGENT_CONFIG: ",
+     "cannot read \"/etc/nope.toml\""},
 };
 
-std::string environment_case_name(const testing::TestParamInfo<EnvironmentErrorCase>& param) { return param.param.name; }
+std::string environment_case_name(const testing::TestParamInfo<EnvironmentErrorCase>& param) {
+  return param.param.name;
+}
 
-INSTANTIATE_TEST_SUITE_P(EveryVariable, ConfigEnvironmentError, testing::ValuesIn(k_environment_cases),
-                         environment_case_name);
+INSTANTIATE_TEST_SUITE_P(EveryVariable, ConfigEnvironmentError,
+                         testing::ValuesIn(k_environment_cases), environment_case_name);
 
 TEST(ConfigFlagError, DatabaseUrlNamesTheFlag) {
   Overrides flags;
@@ -112,7 +157,8 @@ TEST(ConfigFlagError, FlagErrorWinsOverNothingButFileErrorsComeFirst) {
   flags.log_format = "yaml";
   auto config = load_config(flags, {}, files.reader());
   ASSERT_FALSE(config.ok());
-  EXPECT_EQ(config.error().message.rfind("config /c.toml:2: [log] format:", 0), 0U) << config.error().message;
+  EXPECT_EQ(config.error().message.rfind("config /c.toml:2: [log] format:", 0), 0U)
+      << config.error().message;
 }
 
 TEST(ConfigEnvironmentUrl, PasswordInUrlFileErrorsIsNeverShownEvenRawInTheFile) {

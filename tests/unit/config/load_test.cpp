@@ -15,7 +15,8 @@ using std::chrono::milliseconds;
 
 constexpr const char* k_path = "/etc/migration-agent/migration-agent.toml";
 
-Config loaded(const Overrides& overrides, const Environment& environment, const test::FakeFileReader& files) {
+Config loaded(const Overrides& overrides, const Environment& environment,
+              const test::FakeFileReader& files) {
   auto config = load_config(overrides, environment, files.reader());
   EXPECT_TRUE(config.ok()) << (config.ok() ? "" : config.error().message);
   return config.ok() ? *config : Config{};
@@ -37,9 +38,10 @@ TEST(ConfigLoad, NothingGivenMeansBuiltInDefaultsAndNoFileIsRead) {
 }
 
 TEST(ConfigLoad, FileOverridesDefaults) {
-  test::FakeFileReader files({{k_path,
-                               "[database]\nurl = \"postgresql://app@db/lms\"\n[daemon]\npoll_interval = \"30s\"\n"
-                               "debounce = 1\n[apply]\nmultiple_heads = \"hold\"\n"}});
+  test::FakeFileReader files(
+      {{k_path,
+        "[database]\nurl = \"postgresql://app@db/lms\"\n[daemon]\npoll_interval = \"30s\"\n"
+        "debounce = 1\n[apply]\nmultiple_heads = \"hold\"\n"}});
   const Config config = loaded(with_config_file(), {}, files);
   EXPECT_EQ(config.database.url.dialect, core::Dialect::postgresql);
   EXPECT_EQ(config.daemon.poll_interval, milliseconds{30'000});
@@ -50,13 +52,17 @@ TEST(ConfigLoad, FileOverridesDefaults) {
 }
 
 TEST(ConfigLoad, FlagOverridesEnvironmentOverridesFile) {
-  test::FakeFileReader files({{k_path,
-                               "[database]\nurl = \"sqlite:///file.db\"\n[migrations]\ndir = \"file-migrations\"\n"
-                               "[control]\nsocket = \"/run/file.sock\"\n[metrics]\nlisten = \"127.0.0.1:1\"\n"
-                               "[log]\nformat = \"text\"\n[apply]\nauto_migrate = false\n"}});
-  const Environment environment{{"DATABASE_URL", "sqlite:///env.db"},      {"MIGRATIONS_DIR", "env-migrations"},
-                                {"MIGRATION_AGENT_SOCKET", "/run/env.sock"}, {"MIGRATION_AGENT_METRICS_LISTEN", "127.0.0.1:2"},
-                                {"MIGRATION_AGENT_LOG_FORMAT", "json"},      {"AUTO_MIGRATE", "yes"}};
+  test::FakeFileReader files(
+      {{k_path,
+        "[database]\nurl = \"sqlite:///file.db\"\n[migrations]\ndir = \"file-migrations\"\n"
+        "[control]\nsocket = \"/run/file.sock\"\n[metrics]\nlisten = \"127.0.0.1:1\"\n"
+        "[log]\nformat = \"text\"\n[apply]\nauto_migrate = false\n"}});
+  const Environment environment{{"DATABASE_URL", "sqlite:///env.db"},
+                                {"MIGRATIONS_DIR", "env-migrations"},
+                                {"MIGRATION_AGENT_SOCKET", "/run/env.sock"},
+                                {"MIGRATION_AGENT_METRICS_LISTEN", "127.0.0.1:2"},
+                                {"MIGRATION_AGENT_LOG_FORMAT", "json"},
+                                {"AUTO_MIGRATE", "yes"}};
   const Config from_env = loaded(with_config_file(), environment, files);
   EXPECT_EQ(from_env.database.url.database, "env.db");
   EXPECT_EQ(from_env.migrations.dir, "env-migrations");
@@ -82,7 +88,8 @@ TEST(ConfigLoad, FlagOverridesEnvironmentOverridesFile) {
 }
 
 TEST(ConfigLoad, ConfigFlagBeatsConfigEnvironmentVariable) {
-  test::FakeFileReader files({{"/a.toml", "[migrations]\ndir = \"a\"\n"}, {"/b.toml", "[migrations]\ndir = \"b\"\n"}});
+  test::FakeFileReader files(
+      {{"/a.toml", "[migrations]\ndir = \"a\"\n"}, {"/b.toml", "[migrations]\ndir = \"b\"\n"}});
   Overrides flags;
   flags.config_file = "/a.toml";
   EXPECT_EQ(loaded(flags, {{"MIGRATION_AGENT_CONFIG", "/b.toml"}}, files).migrations.dir, "a");
@@ -98,12 +105,16 @@ TEST(ConfigLoad, EmptyConfigVariableMeansNoFile) {
 
 TEST(ConfigLoad, AutoMigrateWinsOverNowLmsAutoMigrate) {
   test::FakeFileReader files;
-  EXPECT_FALSE(loaded({}, {{"AUTO_MIGRATE", "0"}, {"NOW_LMS_AUTO_MIGRATE", "1"}}, files).apply.auto_migrate);
-  EXPECT_TRUE(loaded({}, {{"AUTO_MIGRATE", "on"}, {"NOW_LMS_AUTO_MIGRATE", "0"}}, files).apply.auto_migrate);
+  EXPECT_FALSE(
+      loaded({}, {{"AUTO_MIGRATE", "0"}, {"NOW_LMS_AUTO_MIGRATE", "1"}}, files).apply.auto_migrate);
+  EXPECT_TRUE(loaded({}, {{"AUTO_MIGRATE", "on"}, {"NOW_LMS_AUTO_MIGRATE", "0"}}, files)
+                  .apply.auto_migrate);
   // Set but empty is "off", and still wins.
-  EXPECT_FALSE(loaded({}, {{"AUTO_MIGRATE", ""}, {"NOW_LMS_AUTO_MIGRATE", "1"}}, files).apply.auto_migrate);
+  EXPECT_FALSE(
+      loaded({}, {{"AUTO_MIGRATE", ""}, {"NOW_LMS_AUTO_MIGRATE", "1"}}, files).apply.auto_migrate);
   // When AUTO_MIGRATE is set, a value NOW LMS would accept but we do not is ignored.
-  EXPECT_TRUE(loaded({}, {{"AUTO_MIGRATE", "1"}, {"NOW_LMS_AUTO_MIGRATE", "garbage"}}, files).apply.auto_migrate);
+  EXPECT_TRUE(loaded({}, {{"AUTO_MIGRATE", "1"}, {"NOW_LMS_AUTO_MIGRATE", "garbage"}}, files)
+                  .apply.auto_migrate);
 }
 
 TEST(ConfigLoad, NowLmsAutoMigrateIsReadLikeNowLmsReadsIt) {
@@ -148,22 +159,28 @@ TEST(ConfigLoad, EnvironmentUrlReplacesFileUrlFileWithoutConflict) {
 
 TEST(ConfigLoad, EmptyDatabaseUrlAndDirVariablesCountAsUnset) {
   test::FakeFileReader files;
-  const Config config = loaded({}, {{"DATABASE_URL", ""}, {"DATABASE_URL_FILE", ""}, {"MIGRATIONS_DIR", ""},
-                                    {"MIGRATION_AGENT_LOG_FORMAT", ""}}, files);
+  const Config config = loaded({},
+                               {{"DATABASE_URL", ""},
+                                {"DATABASE_URL_FILE", ""},
+                                {"MIGRATIONS_DIR", ""},
+                                {"MIGRATION_AGENT_LOG_FORMAT", ""}},
+                               files);
   EXPECT_EQ(config, Config{});
 }
 
 TEST(ConfigLoad, EmptySocketAndListenVariablesDisableTheEndpoints) {
   test::FakeFileReader files;
-  const Config config = loaded({}, {{"MIGRATION_AGENT_SOCKET", ""}, {"MIGRATION_AGENT_METRICS_LISTEN", ""}}, files);
+  const Config config =
+      loaded({}, {{"MIGRATION_AGENT_SOCKET", ""}, {"MIGRATION_AGENT_METRICS_LISTEN", ""}}, files);
   EXPECT_EQ(config.control.socket, "");
   EXPECT_EQ(config.metrics.listen, "");
 }
 
 TEST(ConfigLoad, EveryDurationSpelling) {
-  test::FakeFileReader files({{k_path,
-                               "[daemon]\npoll_interval = \"300ms\"\ndebounce = 2\nrescan_interval = \"1m30s\"\n"
-                               "shutdown_grace = \"1h\"\nretry_initial = \"5m\"\nretry_max = \"1h30m\"\n"}});
+  test::FakeFileReader files(
+      {{k_path,
+        "[daemon]\npoll_interval = \"300ms\"\ndebounce = 2\nrescan_interval = \"1m30s\"\n"
+        "shutdown_grace = \"1h\"\nretry_initial = \"5m\"\nretry_max = \"1h30m\"\n"}});
   const Config config = loaded(with_config_file(), {}, files);
   EXPECT_EQ(config.daemon.poll_interval, milliseconds{300});
   EXPECT_EQ(config.daemon.debounce, milliseconds{2'000});
@@ -173,24 +190,26 @@ TEST(ConfigLoad, EveryDurationSpelling) {
 }
 
 TEST(ConfigLoad, ZeroMeansNoneWhereDocumented) {
-  test::FakeFileReader files({{k_path,
-                               "[database]\nwait_timeout = 0\n[apply]\nstatement_timeout = \"0s\"\nddl_lock_timeout = 0\n"
-                               "[daemon]\nrescan_interval = 0\n"}});
+  test::FakeFileReader files(
+      {{k_path,
+        "[database]\nwait_timeout = 0\n[apply]\nstatement_timeout = \"0s\"\nddl_lock_timeout = 0\n"
+        "[daemon]\nrescan_interval = 0\n"}});
   const Config config = loaded(with_config_file(), {}, files);
   EXPECT_EQ(config.daemon.rescan_interval, milliseconds{0});
   EXPECT_EQ(config.apply.statement_timeout, milliseconds{0});
 }
 
 TEST(ConfigLoad, ControlRunnerAliasesAndBaselineTables) {
-  test::FakeFileReader files({{k_path,
-                               "[control]\nallow_uids = [0, 1000]\nallow_gids = [27]\nmax_request_bytes = 2048\n"
-                               "[runner]\ncommand = \"flask --app now_lms db upgrade {target}\"\n"
-                               "downgrade_command = \"flask --app now_lms db downgrade {target}\"\n"
-                               "working_dir = \"/srv/app\"\ntimeout = \"15m\"\n"
-                               "[runner.env]\nFLASK_APP = \"now_lms\"\n"
-                               "[aliases]\nauto_stamp = true\n\"add_user_phone\" = \"20260125_120000\"\n"
-                               "[baseline]\nwhen_table_exists = \"public.system_info\"\nrevision = \"20260101_000000\"\n"
-                               "[log]\nlevel = \"DEBUG\"\n"}});
+  test::FakeFileReader files(
+      {{k_path,
+        "[control]\nallow_uids = [0, 1000]\nallow_gids = [27]\nmax_request_bytes = 2048\n"
+        "[runner]\ncommand = \"flask --app now_lms db upgrade {target}\"\n"
+        "downgrade_command = \"flask --app now_lms db downgrade {target}\"\n"
+        "working_dir = \"/srv/app\"\ntimeout = \"15m\"\n"
+        "[runner.env]\nFLASK_APP = \"now_lms\"\n"
+        "[aliases]\nauto_stamp = true\n\"add_user_phone\" = \"20260125_120000\"\n"
+        "[baseline]\nwhen_table_exists = \"public.system_info\"\nrevision = \"20260101_000000\"\n"
+        "[log]\nlevel = \"DEBUG\"\n"}});
   const Config config = loaded(with_config_file(), {}, files);
   EXPECT_EQ(config.control.allow_uids, (std::vector<unsigned>{0, 1000}));
   EXPECT_EQ(config.control.allow_gids, (std::vector<unsigned>{27}));
@@ -205,7 +224,8 @@ TEST(ConfigLoad, ControlRunnerAliasesAndBaselineTables) {
 }
 
 TEST(ConfigLoad, DottedKeysAndInlineTablesWorkLikeSections) {
-  test::FakeFileReader files({{k_path, "daemon.poll_interval = \"1s\"\nrunner = { timeout = 5 }\n"}});
+  test::FakeFileReader files(
+      {{k_path, "daemon.poll_interval = \"1s\"\nrunner = { timeout = 5 }\n"}});
   const Config config = loaded(with_config_file(), {}, files);
   EXPECT_EQ(config.daemon.poll_interval, milliseconds{1'000});
   EXPECT_EQ(config.runner.timeout, milliseconds{5'000});

@@ -17,7 +17,9 @@ Value integer_value(std::int64_t number) {
   return value;
 }
 
-std::string error_of(const core::Result<void>& result) { return result.ok() ? "" : result.error().message; }
+std::string error_of(const core::Result<void>& result) {
+  return result.ok() ? "" : result.error().message;
+}
 
 TEST(Duration, UnitsAndCombinations) {
   EXPECT_EQ(*parse_duration("300ms"), milliseconds{300});
@@ -55,8 +57,13 @@ TEST(Duration, IntegerMeansSecondsAndZeroRuleApplies) {
 }
 
 TEST(Duration, FormatIsTheShortestRoundTrip) {
-  for (const auto& [ms, text] : std::array<std::pair<std::int64_t, const char*>, 6>{
-           {{0, "0s"}, {300, "300ms"}, {10'000, "10s"}, {90'000, "1m30s"}, {3'600'000, "1h"}, {3'661'001, "1h1m1s1ms"}}}) {
+  for (const auto& [ms, text] :
+       std::array<std::pair<std::int64_t, const char*>, 6>{{{0, "0s"},
+                                                            {300, "300ms"},
+                                                            {10'000, "10s"},
+                                                            {90'000, "1m30s"},
+                                                            {3'600'000, "1h"},
+                                                            {3'661'001, "1h1m1s1ms"}}}) {
     EXPECT_EQ(format_duration(milliseconds{ms}), text);
     EXPECT_EQ(*parse_duration(text), milliseconds{ms});
   }
@@ -92,7 +99,8 @@ TEST(Boolean, FileNeedsTomlBooleansEnvironmentTakesWords) {
 }
 
 TEST(Identifier, AcceptsSqlNamesRejectsOthers) {
-  for (const char* good : {"alembic_version", "_x", "Log$2", "a"}) EXPECT_TRUE(check_identifier(good).ok()) << good;
+  for (const char* good : {"alembic_version", "_x", "Log$2", "a"})
+    EXPECT_TRUE(check_identifier(good).ok()) << good;
   for (const char* bad : {"", "1log", "my-table", "my table", "a.b", "tbl;drop"}) {
     EXPECT_NE(error_of(check_identifier(bad)).find("SQL identifier"), std::string::npos) << bad;
   }
@@ -101,11 +109,12 @@ TEST(Identifier, AcceptsSqlNamesRejectsOthers) {
 }
 
 TEST(ListenAddress, HostPortIpv6AndEmpty) {
-  for (const char* good : {"", "127.0.0.1:9464", "0.0.0.0:9464", "localhost:80", "[::1]:9464", "[::]:0", "metrics-host:9464"}) {
+  for (const char* good : {"", "127.0.0.1:9464", "0.0.0.0:9464", "localhost:80", "[::1]:9464",
+                           "[::]:0", "metrics-host:9464"}) {
     EXPECT_TRUE(check_listen_address(good).ok()) << good;
   }
-  for (const char* bad : {"9464", "localhost", ":9464", "host:", "host:99999", "host:port", "[::1]9464", "[::1]",
-                          "[]:80", "a b:80", "host:-1"}) {
+  for (const char* bad : {"9464", "localhost", ":9464", "host:", "host:99999", "host:port",
+                          "[::1]9464", "[::1]", "[]:80", "a b:80", "host:-1"}) {
     EXPECT_NE(error_of(check_listen_address(bad)).find("HOST:PORT"), std::string::npos) << bad;
   }
   EXPECT_NE(error_of(check_listen_address("::1:9464")).find("brackets"), std::string::npos);
@@ -116,8 +125,10 @@ TEST(SocketPath, EmptyDisablesLongOrDirectoryPathsAreErrors) {
   EXPECT_TRUE(check_socket_path("/run/migration-agent/control.sock").ok());
   EXPECT_TRUE(check_socket_path("control.sock").ok());
   EXPECT_TRUE(check_socket_path("/" + std::string(106, 'x')).ok());
-  EXPECT_NE(error_of(check_socket_path("/" + std::string(107, 'x'))).find("at most 107"), std::string::npos);
-  EXPECT_NE(error_of(check_socket_path("/run/migration-agent/")).find("directory"), std::string::npos);
+  EXPECT_NE(error_of(check_socket_path("/" + std::string(107, 'x'))).find("at most 107"),
+            std::string::npos);
+  EXPECT_NE(error_of(check_socket_path("/run/migration-agent/")).find("directory"),
+            std::string::npos);
   EXPECT_NE(error_of(check_socket_path(std::string("a\0b", 3))).find("NUL"), std::string::npos);
 }
 
@@ -131,14 +142,21 @@ TEST(RevisionId, ForbidsAlembicOperatorCharacters) {
 }
 
 TEST(CommandPlaceholders, TargetIsTheOnlyPlaceholderShellVariablesPass) {
-  EXPECT_TRUE(check_command_placeholders("flask db upgrade {target}", TargetPlaceholder::required).ok());
-  EXPECT_TRUE(check_command_placeholders("lmsctl database migrate", TargetPlaceholder::optional).ok());
-  EXPECT_TRUE(check_command_placeholders("cd ${APP_DIR} && flask db upgrade {target}", TargetPlaceholder::required).ok());
-  EXPECT_NE(error_of(check_command_placeholders("flask db downgrade", TargetPlaceholder::required)).find("{target}"),
+  EXPECT_TRUE(
+      check_command_placeholders("flask db upgrade {target}", TargetPlaceholder::required).ok());
+  EXPECT_TRUE(
+      check_command_placeholders("lmsctl database migrate", TargetPlaceholder::optional).ok());
+  EXPECT_TRUE(check_command_placeholders("cd ${APP_DIR} && flask db upgrade {target}",
+                                         TargetPlaceholder::required)
+                  .ok());
+  EXPECT_NE(error_of(check_command_placeholders("flask db downgrade", TargetPlaceholder::required))
+                .find("{target}"),
             std::string::npos);
-  EXPECT_NE(error_of(check_command_placeholders("up {revision}", TargetPlaceholder::optional)).find("{revision}"),
+  EXPECT_NE(error_of(check_command_placeholders("up {revision}", TargetPlaceholder::optional))
+                .find("{revision}"),
             std::string::npos);
-  EXPECT_NE(error_of(check_command_placeholders("up {target", TargetPlaceholder::optional)).find("closing"),
+  EXPECT_NE(error_of(check_command_placeholders("up {target", TargetPlaceholder::optional))
+                .find("closing"),
             std::string::npos);
 }
 
@@ -163,7 +181,8 @@ TEST(NearestWord, SuggestsTyposOnly) {
 }
 
 TEST(DescribeValue, MasksCredentialsShortensAndKeepsOneLine) {
-  EXPECT_EQ(describe_value(string_value("postgresql://app:tiger@h/d")), "\"postgresql://app:***@h/d\"");
+  EXPECT_EQ(describe_value(string_value("postgresql://app:tiger@h/d")),
+            "\"postgresql://app:***@h/d\"");
   const std::string shown = describe_value(string_value(std::string(100, 'x')));
   EXPECT_LE(shown.size(), 62U);
   EXPECT_EQ(describe_value(string_value("a\nb")), "\"a?b\"");
@@ -173,7 +192,8 @@ TEST(DescribeValue, MasksCredentialsShortensAndKeepsOneLine) {
 TEST(MaskUrlCredentials, EveryUrlInTextIsMasked) {
   EXPECT_EQ(mask_url_credentials("use mysql://u:p%40ss@h/d or postgres://x:y@z/w"),
             "use mysql://u:***@h/d or postgres://x:***@z/w");
-  EXPECT_EQ(mask_url_credentials("sqlite:///a.db and http://host/path"), "sqlite:///a.db and http://host/path");
+  EXPECT_EQ(mask_url_credentials("sqlite:///a.db and http://host/path"),
+            "sqlite:///a.db and http://host/path");
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ std::string error_of(std::string_view text) {
 }
 
 TEST(DatabaseUrl, PostgresqlWithEverything) {
-  const auto url = parsed("postgresql+psycopg2://app:s3cret@db.example.com:6432/lms?sslmode=require");
+  const auto url =
+      parsed("postgresql+psycopg2://app:s3cret@db.example.com:6432/lms?sslmode=require");
   EXPECT_EQ(url.dialect, Dialect::postgresql);
   EXPECT_EQ(url.scheme, "postgresql+psycopg2");
   EXPECT_EQ(url.user, "app");
@@ -40,9 +41,10 @@ TEST(DatabaseUrl, HerokuStylePostgresSchemeIsPostgresql) {
 }
 
 TEST(DatabaseUrl, EveryDriverSuffixIsAcceptedAndIgnored) {
-  for (const char* text : {"postgresql+pg8000://u@h/d", "postgresql+asyncpg://u@h/d", "mysql+pymysql://u@h/d",
-                           "mysql+mysqlconnector://u@h/d", "mariadb+mariadbconnector://u@h/d",
-                           "mysql+mysqldb://u@h/d", "sqlite+pysqlite:///x.db", "postgresql+any_word2://u@h/d"}) {
+  for (const char* text :
+       {"postgresql+pg8000://u@h/d", "postgresql+asyncpg://u@h/d", "mysql+pymysql://u@h/d",
+        "mysql+mysqlconnector://u@h/d", "mariadb+mariadbconnector://u@h/d", "mysql+mysqldb://u@h/d",
+        "sqlite+pysqlite:///x.db", "postgresql+any_word2://u@h/d"}) {
     EXPECT_TRUE(parse_database_url(text).ok()) << text;
   }
 }
@@ -93,7 +95,8 @@ TEST(DatabaseUrl, PercentEncodedSocketDirectoryAsHost) {
 }
 
 TEST(DatabaseUrl, QueryOptionsArePercentDecoded) {
-  const auto url = parsed("mysql://u@h/d?unix_socket=%2Frun%2Fmysqld%2Fmysqld.sock&charset=utf8mb4&x=a+b&flag");
+  const auto url =
+      parsed("mysql://u@h/d?unix_socket=%2Frun%2Fmysqld%2Fmysqld.sock&charset=utf8mb4&x=a+b&flag");
   EXPECT_EQ(url.query.at("unix_socket"), "/run/mysqld/mysqld.sock");
   EXPECT_EQ(url.query.at("charset"), "utf8mb4");
   EXPECT_EQ(url.query.at("x"), "a b");
@@ -131,7 +134,8 @@ TEST(DatabaseUrl, SurroundingWhitespaceIsIgnored) {
 TEST(DatabaseUrlError, UnknownSchemeListsTheSupportedOnes) {
   const auto message = error_of("oracle://scott:tiger@h/d");
   EXPECT_NE(message.find("\"oracle\""), std::string::npos) << message;
-  EXPECT_NE(message.find("postgresql, postgres, mysql, mariadb, sqlite"), std::string::npos) << message;
+  EXPECT_NE(message.find("postgresql, postgres, mysql, mariadb, sqlite"), std::string::npos)
+      << message;
   EXPECT_EQ(message.find("tiger"), std::string::npos) << message;
 }
 
@@ -141,7 +145,9 @@ TEST(DatabaseUrlError, MissingSchemeSeparator) {
   EXPECT_EQ(message.find("tiger"), std::string::npos) << message;
 }
 
-TEST(DatabaseUrlError, EmptyUrl) { EXPECT_NE(error_of("  ").find("empty"), std::string::npos); }
+TEST(DatabaseUrlError, EmptyUrl) {
+  EXPECT_NE(error_of("  ").find("empty"), std::string::npos);
+}
 
 TEST(DatabaseUrlError, MalformedDriverSuffix) {
   EXPECT_NE(error_of("postgresql+://u@h/d").find("driver"), std::string::npos);
@@ -162,7 +168,8 @@ TEST(DatabaseUrlError, PortOutOfRange) {
 }
 
 TEST(DatabaseUrlError, MissingDatabaseName) {
-  for (const char* text : {"postgresql://u:tiger@h:5432", "postgresql://u:tiger@h:5432/", "mysql://u:tiger@h/?charset=utf8"}) {
+  for (const char* text : {"postgresql://u:tiger@h:5432", "postgresql://u:tiger@h:5432/",
+                           "mysql://u:tiger@h/?charset=utf8"}) {
     const auto message = error_of(text);
     EXPECT_NE(message.find("missing the database name"), std::string::npos) << message;
     EXPECT_EQ(message.find("tiger"), std::string::npos) << message;
