@@ -131,3 +131,20 @@ ScanResult scan_migration_directory(const std::string& dir) {
 }
 
 }  // namespace magent::platform
+
+namespace magent::platform {
+
+LoadedGraph load_revision_graph(const std::string& dir) {
+  ScanResult scan = scan_migration_directory(dir);
+  LoadedGraph out;
+  out.directory_ok = scan.directory_ok;
+  out.files = scan.revisions.size() + scan.problems.size();
+  out.problems = std::move(scan.problems);
+  if (!out.problems.empty() || !scan.directory_ok) return out;
+  auto built = core::RevisionGraph::build(std::move(scan.revisions));
+  out.problems = std::move(built.problems);
+  out.graph = std::move(built.graph);
+  return out;
+}
+
+}  // namespace magent::platform
