@@ -16,17 +16,29 @@ namespace magent::db {
 namespace {
 
 // Swallows server notices ("WARNING: there is no transaction in progress", ...) and
-// libpqxx's own warnings, which would otherwise be printed straight to stderr.
+// libpqxx's own warnings, which would otherwise be printed straight to stderr. Keeps the
+// last FATAL one: it is the server's reason when it ends the session.
 class QuietNotices final : public pqxx::errorhandler {
  public:
-  explicit QuietNotices(pqxx::connection_base& connection) : pqxx::errorhandler(connection) {}
-  bool operator()(const char*) noexcept override { return false; }
+  QuietNotices(pqxx::connection_base& connection, std::string& last_fatal)
+      : pqxx::errorhandler(connection), m_last_fatal(last_fatal) {}
+  bool operator()(const char* message) noexcept override {
+    try {
+      if (std::string_view(message).rfind("FATAL:", 0) == 0) m_last_fatal = one_line(message);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): out of memory; the notice is lost
+    }
+    return false;
+  }
+
+ private:
+  std::string& m_last_fatal;
 };
 
 // One libpqxx connection that never reconnects behind our back (a silent reconnect would
 // lose BEGIN, SET and the advisory lock without anyone noticing).
 struct Session {
   core::DatabaseUrl url;  // for redacting driver messages
+  std::string last_fatal;  // the server's FATAL notice, if it sent one
   std::unique_ptr<pqxx::connection> connection;
   std::unique_ptr<QuietNotices> notices;  // declared last: unregistered first
   std::string lost_reason;                // set once the connection is known to be gone
@@ -70,7 +82,8 @@ core::Result<std::unique_ptr<Session>> connect_session(const core::DatabaseUrl& 
   try {
     session->connection = std::make_unique<pqxx::connection>(
         postgres_conninfo(url, options.connect_timeout, options.application_name));
-    session->notices = std::make_unique<QuietNotices>(*session->connection);
+    session->notices =
+        std::make_unique<QuietNotices>(*session->connection, session->last_fatal);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
     // Deprecated in 6.4 but the only way to stop libpqxx from silently reconnecting.
@@ -174,6 +187,9 @@ struct PostgresDatabase::Impl {
     }
     message = one_line(core::redact_secrets(message, session.url));
     if (connection_gone || !session.connection->is_open()) {
+      if (!session.last_fatal.empty()) {
+        message = core::redact_secrets(session.last_fatal, session.url) + " (" + message + ")";
+      }
       session.lost_reason = message.empty() ? "connection closed" : message;
       return core::make_error(core::ErrorKind::unreachable,
                               "lost the connection to " + description + ": " + message);

@@ -1,6 +1,7 @@
 #include "agent/db/postgres/postgres_text.hpp"
 
 #include <cctype>
+#include <utility>
 
 namespace magent::db {
 namespace {
@@ -126,6 +127,13 @@ std::string postgres_conninfo(const core::DatabaseUrl& url,
   for (const auto& [key, value] : url.query) {
     if (key == "connect_timeout" || key == "application_name") continue;
     append_pair(out, key, value);
+  }
+  // Notice a silently dead peer in about a minute, not the system's two hours, unless the
+  // URL says otherwise.
+  for (const auto& [key, value] : {std::pair<const char*, const char*>{"keepalives_idle", "30"},
+                                   {"keepalives_interval", "10"},
+                                   {"keepalives_count", "3"}}) {
+    if (url.query.count(key) == 0) append_pair(out, key, value);
   }
   const auto seconds = (connect_timeout.count() + 999) / 1000;
   append_pair(out, "connect_timeout", std::to_string(seconds < 1 ? 1 : seconds));

@@ -17,7 +17,8 @@ std::string to_postgres_placeholders(std::string_view sql);
 
 // The libpq connection string (key='value' pairs) for `url`: host, port, user, password,
 // dbname, then every ?query option as given (`?host=/socket/dir` replaces the URL's host;
-// `sslmode`, `options`, ... pass through). connect_timeout (whole seconds, at least 1) and
+// `sslmode`, `options`, ... pass through), TCP keepalives of 30 s idle / 10 s x 3 unless the
+// URL sets them. connect_timeout (whole seconds, at least 1) and
 // application_name come from the arguments and win over the same keys in the URL.
 std::string postgres_conninfo(const core::DatabaseUrl& url,
                               std::chrono::milliseconds connect_timeout,

@@ -43,7 +43,8 @@ TEST(PostgresConninfo, QuotesValuesAndLetsOptionsWin) {
   url.query = {{"sslmode", "require"}, {"application_name", "ignored"}};
   EXPECT_EQ(postgres_conninfo(url, 2500ms, "agent@h:1"),
             R"(host='db.example' port='6432' user='app' password='p\'w\\d' dbname='lms' )"
-            R"(sslmode='require' connect_timeout='3' application_name='agent@h:1')");
+            R"(sslmode='require' keepalives_idle='30' keepalives_interval='10' )"
+            R"(keepalives_count='3' connect_timeout='3' application_name='agent@h:1')");
   EXPECT_EQ(postgres_address(url), "db.example:6432/lms");
 }
 
@@ -51,9 +52,10 @@ TEST(PostgresConninfo, SocketDirectoryReplacesTheHostAndTimeoutIsAtLeastOneSecon
   core::DatabaseUrl url;
   url.host = "ignored";
   url.database = "lms";
-  url.query = {{"host", "/run/postgresql"}};
+  url.query = {{"host", "/run/postgresql"}, {"keepalives_idle", "5"}};
   EXPECT_EQ(postgres_conninfo(url, 10ms, "a"),
-            "dbname='lms' host='/run/postgresql' connect_timeout='1' application_name='a'");
+            "dbname='lms' host='/run/postgresql' keepalives_idle='5' keepalives_interval='10' "
+            "keepalives_count='3' connect_timeout='1' application_name='a'");
   EXPECT_EQ(postgres_address(url), "/run/postgresql:5432/lms");
 }
 
