@@ -187,9 +187,12 @@ struct PostgresDatabase::Impl {
     }
     message = one_line(core::redact_secrets(message, session.url));
     if (connection_gone || !session.connection->is_open()) {
-      if (!session.last_fatal.empty()) {
-        message = core::redact_secrets(session.last_fatal, session.url) + " (" + message + ")";
-      }
+      // libpq may have consumed the server's goodbye without passing it on; then all
+      // libpqxx can say is that it is "not connected".
+      message = (session.last_fatal.empty()
+                     ? std::string("the server closed the connection")
+                     : core::redact_secrets(session.last_fatal, session.url)) +
+                " (" + message + ")";
       session.lost_reason = message.empty() ? "connection closed" : message;
       return core::make_error(core::ErrorKind::unreachable,
                               "lost the connection to " + description + ": " + message);
