@@ -193,7 +193,7 @@ struct PostgresDatabase::Impl {
                      ? std::string("the server closed the connection")
                      : core::redact_secrets(session.last_fatal, session.url)) +
                 " (" + message + ")";
-      session.lost_reason = message.empty() ? "connection closed" : message;
+      session.lost_reason = message;
       return core::make_error(core::ErrorKind::unreachable,
                               "lost the connection to " + description + ": " + message);
     }
