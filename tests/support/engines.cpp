@@ -154,6 +154,8 @@ std::string engine_name(Engine engine) {
   return "?";
 }
 
+void PrintTo(Engine engine, std::ostream* out) { *out << engine_name(engine); }
+
 bool engine_available(Engine engine) {
   if (engine == Engine::sqlite) return true;
   const char* value = std::getenv(env_variable(engine));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,8 @@ enum class Engine { sqlite, postgresql, mysql };
 
 std::vector<Engine> all_engines();
 std::string engine_name(Engine engine);  // "sqlite", "postgresql", "mysql" (test param names)
+// Lets GoogleTest print an Engine parameter by name instead of as raw bytes.
+void PrintTo(Engine engine, std::ostream* out);
 
 // A fresh, empty database for one test, dropped on destruction.
 // PostgreSQL and MariaDB come from the servers scripts/test starts, found through
