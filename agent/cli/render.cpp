@@ -75,8 +75,9 @@ std::string step_line(const core::Step& step) {
   for (const auto& op : step.version_ops) ops += (ops.empty() ? "" : "; ") + op_text(op);
   if (!step.revision) return "stamp [" + ops + "]";
   const core::Revision& r = *step.revision;
-  std::string from = step.direction == core::Direction::upgrade ? comma(r.down_revisions) : r.id;
-  std::string to = step.direction == core::Direction::upgrade ? r.id : comma(r.down_revisions);
+  const std::string below = r.down_revisions.empty() ? "<base>" : comma(r.down_revisions);
+  std::string from = step.direction == core::Direction::upgrade ? below : r.id;
+  std::string to = step.direction == core::Direction::upgrade ? r.id : below;
   std::string line = std::string(core::to_string(step.direction)) + " " + from + " -> " + to +
                      " (" + r.path + ")";
   if (!r.message.empty()) line += ", " + r.message;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "agent/platform/host.hpp"
+
 namespace magent::db {
 namespace {
 
@@ -28,6 +30,11 @@ core::Result<std::unique_ptr<Database>> open_database(const ConnectOptions& opti
   }
   return core::make_error(core::ErrorKind::config,
                           "no adapter for " + options.url.redacted());
+}
+
+std::string session_identity(const ConnectOptions& options) {
+  return options.application_name + "@" + platform::host_name() + ":" +
+         std::to_string(platform::process_id());
 }
 
 core::Result<std::unique_ptr<Database>> open_database_waiting(const ConnectOptions& options,

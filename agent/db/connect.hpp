@@ -17,7 +17,9 @@ struct ConnectOptions {
   core::DatabaseUrl url;
   std::optional<core::DatabaseUrl> lock_url;  // separate session for the lock (PgBouncer)
   std::chrono::milliseconds connect_timeout{10'000};
-  std::string application_name = "migration-agent";  // shown as the lock holder
+  // Who this process is to the server; adapters append "@host:pid" so the lock holder names
+  // the process (PostgreSQL application_name, MySQL program_name, SQLite lock file).
+  std::string application_name = "migration-agent";
 };
 
 // Opens a connection; failures are ErrorKind::unreachable with the redacted URL.
@@ -29,6 +31,9 @@ core::Result<std::unique_ptr<Database>> open_database(const ConnectOptions& opti
 core::Result<std::unique_ptr<Database>> open_database_waiting(const ConnectOptions& options,
                                                               std::chrono::milliseconds wait,
                                                               platform::Clock& clock);
+
+// application_name + "@host:pid" of the calling process.
+std::string session_identity(const ConnectOptions& options);
 
 // The per-engine factories the table in connect.cpp points at (one per adapter folder).
 core::Result<std::unique_ptr<Database>> open_sqlite(const ConnectOptions& options);

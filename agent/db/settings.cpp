@@ -12,8 +12,7 @@ DatabaseSettings database_settings(const config::Config& config) {
   s.connect.url = d.url;
   s.connect.lock_url = d.lock_url;
   s.connect.connect_timeout = d.connect_timeout;
-  s.connect.application_name = "migration-agent@" + platform::host_name() + ":" +
-                               std::to_string(platform::process_id());
+  s.connect.application_name = "migration-agent";
   s.version_table = {d.version_table, d.version_table_schema, d.version_table_width};
   s.ledger_table = {d.ledger_table, d.version_table_schema};
   s.lock_key = lock_key(d.url, s.version_table);

@@ -18,8 +18,7 @@ struct DatabaseSettings {
   MigrateSettings migrate;  // runner left unset
 };
 
-// Derives connection options, table names, the lock key and per-step settings from config;
-// `application_name` identifies this process as lock holder ("migration-agent@host:pid").
+// Derives connection options, table names, the lock key and per-step settings from config.
 DatabaseSettings database_settings(const config::Config& config);
 
 }  // namespace magent::db

@@ -105,7 +105,7 @@ core::Result<std::unique_ptr<Session>> connect_session(const core::DatabaseUrl& 
     properties["OPT_CHARSET_NAME"] = sql::SQLString(option(url, "charset", "utf8mb4"));
     properties["OPT_RECONNECT"] = false;
     std::map<sql::SQLString, sql::SQLString> attributes{
-        {sql::SQLString("program_name"), sql::SQLString(options.application_name)}};
+        {sql::SQLString("program_name"), sql::SQLString(session_identity(options))}};
     properties["OPT_CONNECT_ATTR_ADD"] = attributes;
     for (const auto& [key, name] : {std::pair<std::string, std::string>{"ssl_ca", "sslCA"},
                                     {"ssl_cert", "sslCert"},

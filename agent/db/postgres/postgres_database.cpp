@@ -81,7 +81,7 @@ core::Result<std::unique_ptr<Session>> connect_session(const core::DatabaseUrl& 
   session->url = url;
   try {
     session->connection = std::make_unique<pqxx::connection>(
-        postgres_conninfo(url, options.connect_timeout, options.application_name));
+        postgres_conninfo(url, options.connect_timeout, session_identity(options)));
     session->notices =
         std::make_unique<QuietNotices>(*session->connection, session->last_fatal);
 #pragma GCC diagnostic push

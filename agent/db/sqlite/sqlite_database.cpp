@@ -95,8 +95,7 @@ struct SqliteDatabase::Impl {
 core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const ConnectOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->path = options.url.database;
-  impl->holder_text = options.application_name + "@" + platform::host_name() + ":" +
-                      std::to_string(platform::process_id());
+  impl->holder_text = session_identity(options);
   const bool in_memory = impl->path.empty() || impl->path == ":memory:";
   const std::string where = in_memory ? std::string("(in memory)") : impl->path;
   if (!in_memory) {

@@ -117,7 +117,7 @@ TEST_P(EngineLock, SecondSessionCannotTakeTheLockAndSeesWhoHoldsIt) {
     EXPECT_NE((*holder)->find("mysql connection " + id + ","), std::string::npos) << **holder;
     // scripts/test-servers turns performance_schema on, which shows the program name.
     if (std::getenv("MAGENT_TEST_SERVERS_DIR") != nullptr) {
-      EXPECT_EQ((*holder)->rfind("magent-holder-first (", 0), 0U) << **holder;
+      EXPECT_EQ((*holder)->rfind("magent-holder-first@", 0), 0U) << **holder;
     }
   }
 
@@ -184,7 +184,7 @@ TEST_P(EngineLock, KilledLockSessionIsReportedAndTheLockCanBeTakenAgain) {
   ASSERT_EQ(database->try_lock(k_key).value(), true);
   if (GetParam() == Engine::postgresql) {
     db->sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE application_name = 'magent-lock-victim' AND pid IN"
+            " WHERE application_name LIKE 'magent-lock-victim@%' AND pid IN"
             " (SELECT pid FROM pg_locks WHERE locktype = 'advisory')");
   } else {
     const std::string name = db::mysql_lock_name(database_name(*db), k_key);
