@@ -59,6 +59,8 @@ int run(int argc, char** argv) {
     verbs[name] = fn;
     return app.add_subcommand(name, help);
   };
+  verb("run", "run the agent: watch, report, and (with AUTO_MIGRATE) apply; until SIGTERM",
+       verb_run);
   verb("current", "print the database's revision(s)", verb_current);
   verb("heads", "print the head revision(s) of the migration files", verb_heads);
   verb("history", "print every revision, newest first", verb_history);

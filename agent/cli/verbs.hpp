@@ -14,5 +14,6 @@ int verb_wait(const Invocation& inv);
 int verb_upgrade(const Invocation& inv);
 int verb_downgrade(const Invocation& inv);
 int verb_stamp(const Invocation& inv);
+int verb_run(const Invocation& inv);
 
 }  // namespace magent::cli

@@ -43,6 +43,7 @@ struct DatabaseFacts {
     std::string outcome;  // "failed" or "started"
     std::string error;
     std::string started_at;
+    std::string checksum;  // of the file as it was when the step ran
   };
   std::vector<Unresolved> unresolved;
   // A description of how the live schema differs from its fingerprint; nullopt = same.

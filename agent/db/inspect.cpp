@@ -37,7 +37,7 @@ std::vector<core::DatabaseFacts::Unresolved> unresolved_since_stamp(
   for (const LedgerEntry& e : unresolved) {
     if (last_stamp && e.id < *last_stamp) continue;
     out.push_back({e.revision, std::string(to_string(e.outcome)), e.error.value_or(""),
-                   format_timestamp(e.started_at)});
+                   format_timestamp(e.started_at), e.checksum});
   }
   return out;
 }

@@ -304,6 +304,11 @@ core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& gr
   StepContext ctx{db, request, settings, clock};
   std::vector<std::string> rows = state->revisions;
   for (const core::Step& step : outcome.plan.steps) {
+    if (request.stop_requested && request.stop_requested()) {
+      (void)guard->release();
+      return make_error(ErrorKind::io, "interrupted before " + step_name(step) +
+                                           ": the agent is shutting down");
+    }
     if (observer) observer(step, nullptr);
     StepResult result = run_step(ctx, step, rows);
     if (observer) observer(step, &result);

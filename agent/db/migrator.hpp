@@ -41,6 +41,9 @@ struct MigrateRequest {
   bool allow_empty_result = false;
   // Return the plan without applying it (`plan`).
   bool dry_run = false;
+  // Asked before every step; true stops the run cleanly (ErrorKind::io, "interrupted")
+  // with the steps so far committed. The daemon's shutdown uses it.
+  std::function<bool()> stop_requested;
 };
 
 // The settings a migration runs with (from Config).
