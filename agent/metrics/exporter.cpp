@@ -41,15 +41,20 @@ double unix_seconds(platform::Clock::WallTime time) {
   return std::chrono::duration<double>(time.time_since_epoch()).count();
 }
 
-double as_gauge(bool value) { return value ? 1.0 : 0.0; }
+double as_gauge(bool value) {
+  return value ? 1.0 : 0.0;
+}
 
-double as_gauge(std::size_t count) { return static_cast<double>(count); }
+double as_gauge(std::size_t count) {
+  return static_cast<double>(count);
+}
 
 // A label value the exposition can carry: bytes that are not UTF-8 become '?'.
 std::string label_value(std::string_view text) {
   std::string out(text);
   if (core::find_invalid_utf8(out)) {
-    std::replace_if(out.begin(), out.end(), [](char c) { return (c & 0x80) != 0; }, '?');
+    std::replace_if(
+        out.begin(), out.end(), [](char c) { return (c & 0x80) != 0; }, '?');
   }
   return out;
 }
@@ -57,7 +62,8 @@ std::string label_value(std::string_view text) {
 // One line: line breaks (from driver messages) become spaces.
 std::string one_line(std::string_view text) {
   std::string out(text);
-  std::replace_if(out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  std::replace_if(
+      out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
   return out;
 }
 
@@ -73,7 +79,8 @@ Gauge& gauge(prometheus::Registry& registry, const std::string& name, const std:
 // The `*_info` series of one family: exactly one per wanted value, each 1.
 class InfoSeries {
  public:
-  InfoSeries(Family<Gauge>& family, std::string label) : m_family(family), m_label(std::move(label)) {}
+  InfoSeries(Family<Gauge>& family, std::string label)
+      : m_family(family), m_label(std::move(label)) {}
 
   void set(const std::vector<std::string>& values) {
     std::set<std::string> wanted;
@@ -184,8 +191,8 @@ Exporter::State::State(platform::Clock& clock_in)
       held(gauge(registry, "migration_agent_auto_migrate_held",
                  "1 when automatic runs are held (after a failure, an unknown revision, "
                  "multiple heads...) until files change or an operator acts.")),
-      migrating(gauge(registry, "migration_agent_migrating",
-                      "1 while a migration run is in progress.")),
+      migrating(
+          gauge(registry, "migration_agent_migrating", "1 while a migration run is in progress.")),
       ready(gauge(registry, "migration_agent_ready",
                   "1 when the database is reachable and at the deployed heads (/readyz).")),
       last_success(gauge(registry, "migration_agent_last_success_timestamp_seconds",
@@ -233,7 +240,8 @@ Exporter::State::State(platform::Clock& clock_in)
       steps[{direction, outcome}] = &steps_family.Add(
           {{"direction", direction_label}, {"outcome", std::string(to_string(outcome))}});
     }
-    step_durations[direction] = &durations_family.Add({{"direction", direction_label}}, step_buckets);
+    step_durations[direction] =
+        &durations_family.Add({{"direction", direction_label}}, step_buckets);
   }
 
   auto& waits_family = prometheus::BuildHistogram()
@@ -243,8 +251,8 @@ Exporter::State::State(platform::Clock& clock_in)
   const Histogram::BucketBoundaries wait_buckets(k_lock_wait_buckets.begin(),
                                                  k_lock_wait_buckets.end());
   for (auto outcome : k_lock_wait_outcomes) {
-    lock_waits[outcome] = &waits_family.Add({{"outcome", std::string(to_string(outcome))}},
-                                            wait_buckets);
+    lock_waits[outcome] =
+        &waits_family.Add({{"outcome", std::string(to_string(outcome))}}, wait_buckets);
   }
 }
 
@@ -267,8 +275,9 @@ void Exporter::update(const core::StatusSnapshot& snapshot) {
   s.head_revisions.set(snapshot.heads);
   s.pending.Set(as_gauge(snapshot.pending.size()));
   for (auto& [kind, series] : s.drift) {
-    const bool present = std::any_of(snapshot.drift.begin(), snapshot.drift.end(),
-                                     [kind = kind](const core::Drift& d) { return d.kind == kind; });
+    const bool present =
+        std::any_of(snapshot.drift.begin(), snapshot.drift.end(),
+                    [kind = kind](const core::Drift& d) { return d.kind == kind; });
     series->Set(as_gauge(present));
   }
   s.auto_migrate.Set(as_gauge(snapshot.auto_migrate));

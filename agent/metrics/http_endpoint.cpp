@@ -63,7 +63,8 @@ void send(mg_connection* conn, const Response& response, bool with_body) {
   head += std::string(response.extra_headers);
   head += "\r\n";
   mg_write(conn, head.data(), head.size());
-  if (with_body && !response.body.empty()) mg_write(conn, response.body.data(), response.body.size());
+  if (with_body && !response.body.empty())
+    mg_write(conn, response.body.data(), response.body.size());
 }
 
 // Routes every request by exact path; never lets an exception reach civetweb.
@@ -137,7 +138,8 @@ class Router final : public CivetHandler {
 
   static bool refuse(mg_connection* conn, int* status) noexcept {
     try {
-      send(conn, {405, k_text_type, "only GET and HEAD are served\n", "Allow: GET, HEAD\r\n"}, true);
+      send(conn, {405, k_text_type, "only GET and HEAD are served\n", "Allow: GET, HEAD\r\n"},
+           true);
     } catch (...) {
     }
     if (status != nullptr) *status = 405;
@@ -223,8 +225,9 @@ core::Result<HttpEndpoint> HttpEndpoint::start(const config::MetricsConfig& conf
   const std::string where = "metrics.listen \"" + config.listen + "\"";
   if (address->family == IpFamily::v6 && mg_check_feature(k_feature_ipv6) == 0) {
     return core::make_error(core::ErrorKind::config,
-                            where + ": this build's HTTP server (civetweb) has no IPv6 support; "
-                                    "listen on an IPv4 address such as 127.0.0.1:9464");
+                            where +
+                                ": this build's HTTP server (civetweb) has no IPv6 support; "
+                                "listen on an IPv4 address such as 127.0.0.1:9464");
   }
 
   init_civetweb_once();
@@ -232,9 +235,9 @@ core::Result<HttpEndpoint> HttpEndpoint::start(const config::MetricsConfig& conf
   impl->bound = *address;
   impl->router = std::make_unique<Router>(exporter, std::move(loop_alive));
   const std::vector<std::string> options = {
-      "listening_ports",   address->to_string(),
-      "num_threads",       std::string(k_threads),
-      "enable_keep_alive", "no",
+      "listening_ports",    address->to_string(),
+      "num_threads",        std::string(k_threads),
+      "enable_keep_alive",  "no",
       "request_timeout_ms", std::string(k_request_timeout_ms)};
   CivetCallbacks callbacks;
   callbacks.log_message = on_civetweb_log;
@@ -274,7 +277,9 @@ HttpEndpoint& HttpEndpoint::operator=(HttpEndpoint&& other) noexcept {
   return *this;
 }
 
-HttpEndpoint::~HttpEndpoint() { stop(); }
+HttpEndpoint::~HttpEndpoint() {
+  stop();
+}
 
 void HttpEndpoint::stop() noexcept {
   if (m_impl) m_impl->stop();
@@ -284,7 +289,9 @@ std::uint16_t HttpEndpoint::port() const {
   return m_impl && m_impl->server ? m_impl->bound.port : 0;
 }
 
-std::string HttpEndpoint::address() const { return m_impl ? m_impl->bound.to_string() : ""; }
+std::string HttpEndpoint::address() const {
+  return m_impl ? m_impl->bound.to_string() : "";
+}
 
 std::chrono::milliseconds HttpEndpoint::last_stop_duration() const {
   return m_impl ? m_impl->last_stop : std::chrono::milliseconds{0};

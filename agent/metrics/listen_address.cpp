@@ -12,8 +12,8 @@ namespace magent::metrics {
 namespace {
 
 core::Error bad_address(std::string_view text, std::string_view why) {
-  return core::make_error(core::ErrorKind::config, "metrics.listen \"" + std::string(text) +
-                                                       "\": " + std::string(why));
+  return core::make_error(core::ErrorKind::config,
+                          "metrics.listen \"" + std::string(text) + "\": " + std::string(why));
 }
 
 bool all_digits(std::string_view text) {
@@ -46,7 +46,9 @@ std::string ListenAddress::to_string() const {
   return family == IpFamily::v6 ? "[" + host + "]:" + port_text : host + ":" + port_text;
 }
 
-bool ListenAddress::is_wildcard() const { return host == "0.0.0.0" || host == "::"; }
+bool ListenAddress::is_wildcard() const {
+  return host == "0.0.0.0" || host == "::";
+}
 
 ListenAddress ListenAddress::local_target() const {
   ListenAddress target = *this;

@@ -9,10 +9,10 @@ namespace magent::test {
 
 // What an HTTP server answered.
 struct HttpResponse {
-  int status = 0;                             // 0 when no valid response came back
+  int status = 0;                              // 0 when no valid response came back
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
-  std::string error;                          // why status is 0
+  std::string error;  // why status is 0
 };
 
 // Sends one HTTP/1.1 request with "Connection: close" to HOST:PORT (IPv4 or IPv6 literal)

@@ -57,9 +57,9 @@ TEST(Exporter, FreshExporterIsUpWithBuildInfoAndEveryDriftKindAtZero) {
   const Exporter exporter(clock);
   const auto text = exporter.render();
   EXPECT_EQ(sample_value(text, "migration_agent_up"), 1.0);
-  EXPECT_EQ(sample_value(text, "migration_agent_build_info{version=\"" + std::string(k_version) +
-                                   "\"}"),
-            1.0);
+  EXPECT_EQ(
+      sample_value(text, "migration_agent_build_info{version=\"" + std::string(k_version) + "\"}"),
+      1.0);
   EXPECT_EQ(sample_value(text, "migration_agent_start_time_seconds"), unix_now(clock));
   for (auto kind : core::k_all_drift_kinds) {
     EXPECT_EQ(sample_value(text, drift_series(kind)), 0.0) << core::to_string(kind);
@@ -126,8 +126,7 @@ TEST(Exporter, DriftSeriesAreOneForPresentKindsAndZeroOtherwise) {
   auto text = exporter.render();
   for (auto kind : core::k_all_drift_kinds) {
     const bool present = kind == DriftKind::behind || kind == DriftKind::checksum;
-    EXPECT_EQ(sample_value(text, drift_series(kind)), present ? 1.0 : 0.0)
-        << core::to_string(kind);
+    EXPECT_EQ(sample_value(text, drift_series(kind)), present ? 1.0 : 0.0) << core::to_string(kind);
   }
 
   exporter.update(at_heads());
@@ -206,20 +205,24 @@ TEST(Exporter, StepDurationsLandInTheirBuckets) {
   exporter.record_step(StepDirection::upgrade, StepOutcome::succeeded, 45min);
   const auto text = exporter.render();
   const auto bucket = [&](std::string_view le) {
-    return sample_value(text, "migration_agent_step_duration_seconds_bucket{direction=\"upgrade\",le=\"" +
-                                  std::string(le) + "\"}");
+    return sample_value(text,
+                        "migration_agent_step_duration_seconds_bucket{direction=\"upgrade\",le=\"" +
+                            std::string(le) + "\"}");
   };
   EXPECT_EQ(bucket("0.01"), 1.0);
   EXPECT_EQ(bucket("30"), 1.0);
   EXPECT_EQ(bucket("60"), 2.0);
   EXPECT_EQ(bucket("1800"), 2.0);
   EXPECT_EQ(bucket("+Inf"), 3.0);
-  EXPECT_EQ(sample_value(text, "migration_agent_step_duration_seconds_count{direction=\"upgrade\"}"),
-            3.0);
-  EXPECT_NEAR(*sample_value(text, "migration_agent_step_duration_seconds_sum{direction=\"upgrade\"}"),
-              0.008 + 42 + 2700, 1e-6);
-  EXPECT_EQ(sample_value(text, "migration_agent_step_duration_seconds_count{direction=\"downgrade\"}"),
-            0.0);
+  EXPECT_EQ(
+      sample_value(text, "migration_agent_step_duration_seconds_count{direction=\"upgrade\"}"),
+      3.0);
+  EXPECT_NEAR(
+      *sample_value(text, "migration_agent_step_duration_seconds_sum{direction=\"upgrade\"}"),
+      0.008 + 42 + 2700, 1e-6);
+  EXPECT_EQ(
+      sample_value(text, "migration_agent_step_duration_seconds_count{direction=\"downgrade\"}"),
+      0.0);
 }
 
 TEST(Exporter, LockWaitsAreObservedByOutcome) {
@@ -228,12 +231,16 @@ TEST(Exporter, LockWaitsAreObservedByOutcome) {
   exporter.record_lock_wait(300ms, LockWaitOutcome::acquired);
   exporter.record_lock_wait(60s, LockWaitOutcome::timeout);
   const auto text = exporter.render();
-  EXPECT_EQ(sample_value(text, "migration_agent_lock_wait_seconds_count{outcome=\"acquired\"}"), 1.0);
-  EXPECT_EQ(sample_value(text, "migration_agent_lock_wait_seconds_bucket{outcome=\"acquired\",le=\"0.5\"}"),
+  EXPECT_EQ(sample_value(text, "migration_agent_lock_wait_seconds_count{outcome=\"acquired\"}"),
             1.0);
-  EXPECT_EQ(sample_value(text, "migration_agent_lock_wait_seconds_count{outcome=\"timeout\"}"), 1.0);
-  EXPECT_EQ(sample_value(text, "migration_agent_lock_wait_seconds_bucket{outcome=\"timeout\",le=\"30\"}"),
-            0.0);
+  EXPECT_EQ(sample_value(
+                text, "migration_agent_lock_wait_seconds_bucket{outcome=\"acquired\",le=\"0.5\"}"),
+            1.0);
+  EXPECT_EQ(sample_value(text, "migration_agent_lock_wait_seconds_count{outcome=\"timeout\"}"),
+            1.0);
+  EXPECT_EQ(
+      sample_value(text, "migration_agent_lock_wait_seconds_bucket{outcome=\"timeout\",le=\"30\"}"),
+      0.0);
   EXPECT_EQ(sample_value(text, "migration_agent_lock_wait_seconds_sum{outcome=\"timeout\"}"), 60.0);
 }
 
@@ -322,8 +329,9 @@ TEST(Exporter, LabelValuesThatAreNotUtf8AreMadeSafe) {
   auto snapshot = at_heads();
   snapshot.revisions = {std::string("bad\xff\xfe")};
   exporter.update(snapshot);
-  EXPECT_EQ(sample_value(exporter.render(), "migration_agent_database_revision_info{revision=\"bad??\"}"),
-            1.0);
+  EXPECT_EQ(
+      sample_value(exporter.render(), "migration_agent_database_revision_info{revision=\"bad??\"}"),
+      1.0);
 }
 
 TEST(Exporter, RenderPassesPromtoolCheckMetrics) {

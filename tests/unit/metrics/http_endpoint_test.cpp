@@ -99,7 +99,8 @@ TEST_F(HttpEndpointTest, ReadyzGivesTheReasonUntilTheSnapshotIsReady) {
 }
 
 TEST_F(HttpEndpointTest, OtherPathsAreNotFound) {
-  for (const char* path : {"/", "/metrics/", "/metrics/x", "/health", "/favicon.ico", "/readyz/x"}) {
+  for (const char* path :
+       {"/", "/metrics/", "/metrics/x", "/health", "/favicon.ico", "/readyz/x"}) {
     const auto response = http_get(port(), path);
     EXPECT_EQ(response.status, 404) << path << " " << response.error;
   }
@@ -142,7 +143,8 @@ TEST_F(HttpEndpointTest, ConcurrentScrapesWhileTheSnapshotChangesSeeOneConsisten
         const auto response = http_get(port(), "/metrics");
         const bool sane =
             response.status == 200 &&
-            test::sample_lines(response.body, "migration_agent_database_revision_info").size() <= 1 &&
+            test::sample_lines(response.body, "migration_agent_database_revision_info").size() <=
+                1 &&
             test::sample_lines(response.body, "migration_agent_drift").size() == 7 &&
             test::sample_value(response.body, "migration_agent_up") == 1.0;
         if (!sane) ++failures;

@@ -5,7 +5,7 @@
 namespace magent::metrics {
 namespace {
 
-TEST(ListenAddress, SplitsIpv4AndBracketedIpv6) {
+TEST(MetricsListenAddress, SplitsIpv4AndBracketedIpv6) {
   auto v4 = split_listen_address("127.0.0.1:9464");
   ASSERT_TRUE(v4);
   EXPECT_EQ(*v4, (ListenAddress{IpFamily::v4, "127.0.0.1", 9464}));
@@ -15,7 +15,7 @@ TEST(ListenAddress, SplitsIpv4AndBracketedIpv6) {
   EXPECT_EQ(v6->to_string(), "[::1]:0");
 }
 
-TEST(ListenAddress, MalformedTextIsAConfigErrorNamingIt) {
+TEST(MetricsListenAddress, MalformedTextIsAConfigErrorNamingIt) {
   for (const char* text : {"", "9464", ":9464", "127.0.0.1", "127.0.0.1:", "127.0.0.1:x",
                            "127.0.0.1:65536", "::1:9464", "[::1]9464", "[]:9464", "[::1"}) {
     auto split = split_listen_address(text);
@@ -28,7 +28,7 @@ TEST(ListenAddress, MalformedTextIsAConfigErrorNamingIt) {
   EXPECT_NE(split_listen_address("::1:9464").error().message.find("brackets"), std::string::npos);
 }
 
-TEST(ListenAddress, ResolvesNamesToANumericHostPreferringIpv4) {
+TEST(MetricsListenAddress, ResolvesNamesToANumericHostPreferringIpv4) {
   auto resolved = resolve_listen_address("localhost:9464");
   ASSERT_TRUE(resolved) << resolved.error().message;
   EXPECT_EQ(resolved->family, IpFamily::v4);
@@ -37,7 +37,7 @@ TEST(ListenAddress, ResolvesNamesToANumericHostPreferringIpv4) {
   EXPECT_FALSE(resolve_listen_address("[not-an-address]:9464"));
 }
 
-TEST(ListenAddress, WildcardsAreReachedOverLoopback) {
+TEST(MetricsListenAddress, WildcardsAreReachedOverLoopback) {
   EXPECT_EQ((ListenAddress{IpFamily::v4, "0.0.0.0", 80}).local_target().host, "127.0.0.1");
   EXPECT_EQ((ListenAddress{IpFamily::v6, "::", 80}).local_target().host, "::1");
   EXPECT_EQ((ListenAddress{IpFamily::v4, "10.1.2.3", 80}).local_target().host, "10.1.2.3");
