@@ -53,6 +53,7 @@ struct Response {
   std::string_view extra_headers;
 };
 
+// Writes status line, headers and (unless HEAD) the body; allocates only before writing.
 void send(mg_connection* conn, const Response& response, bool with_body) {
   const char* reason = mg_get_response_code_text(conn, response.status);
   std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " +
@@ -119,20 +120,21 @@ class Router final : public CivetHandler {
   }
 
   bool serve(mg_connection* conn, int* status, bool with_body) const noexcept {
-    Response response;
+    int answered = 500;
     try {
       const mg_request_info* info = mg_get_request_info(conn);
       const char* path = info != nullptr ? info->local_uri : nullptr;
-      response = route(path != nullptr ? path : "");
+      const Response response = route(path != nullptr ? path : "");
+      send(conn, response, with_body);  // builds everything before it writes
+      answered = response.status;
     } catch (...) {
-      response = {500, k_text_type, {}, {}};
       try {
-        response.body = "internal error\n";
+        send(conn, {500, k_text_type, "internal error\n", {}}, with_body);
       } catch (...) {
+        // Out of memory twice: civetweb closes the connection without an answer.
       }
     }
-    send(conn, response, with_body);
-    if (status != nullptr) *status = response.status;
+    if (status != nullptr) *status = answered;
     return true;
   }
 
