@@ -13,6 +13,8 @@
 #include "agent/daemon/reconciler.hpp"
 #include "agent/daemon/systemd_notifier.hpp"
 #include "agent/daemon/worker.hpp"
+#include "agent/metrics/exporter.hpp"
+#include "agent/metrics/http_endpoint.hpp"
 #include "agent/platform/clock.hpp"
 #include "agent/version.hpp"
 
@@ -64,6 +66,8 @@ class Daemon {
   void wait_signal();
   void reload();
   void shutdown(int signo);
+  ReconcilerHooks make_hooks();
+  bool loop_alive() const;
 
   asio::io_context m_io;
   asio::signal_set m_signals;
@@ -72,6 +76,8 @@ class Daemon {
   ConfigLoader m_reload;
   AgentState m_state;
   SystemdNotifier m_notifier;
+  metrics::Exporter m_exporter;
+  std::optional<metrics::HttpEndpoint> m_http;
   std::unique_ptr<DirectoryWatcher> m_watcher;
   std::unique_ptr<Reconciler> m_reconciler;
   Worker m_worker;  // destroyed first: no job outlives the reconciler
@@ -87,13 +93,19 @@ int Daemon::run() {
   spdlog::info("migration-agent {} starting: database {}, migrations {}, auto-migrate {}",
                k_version, m_config.database.url.redacted(), m_config.migrations.dir,
                m_config.apply.auto_migrate ? "on" : "off");
-  ReconcilerHooks hooks;
-  hooks.on_state_change = [this] {
-    asio::post(m_io, [this] {
-      if (m_ready_sent) m_notifier.status(status_line(m_state.snapshot()));
-    });
-  };
-  m_reconciler = std::make_unique<Reconciler>(m_config, m_state, platform::system_clock(), hooks);
+  m_reconciler =
+      std::make_unique<Reconciler>(m_config, m_state, platform::system_clock(), make_hooks());
+  m_exporter.update(m_state.snapshot());
+  if (!m_config.metrics.listen.empty()) {
+    auto endpoint = metrics::HttpEndpoint::start(m_config.metrics, m_exporter,
+                                                 [this] { return loop_alive(); });
+    if (!endpoint) {
+      spdlog::error("{}", endpoint.error().message);
+      return 2;
+    }
+    m_http.emplace(std::move(*endpoint));
+    spdlog::info("metrics, /healthz and /readyz on http://{}", m_config.metrics.listen);
+  }
 
   wait_signal();
   start_watcher();
@@ -112,8 +124,43 @@ int Daemon::run() {
     spdlog::default_logger()->flush();
     _exit(0);
   }
+  if (m_http) m_http->stop();
   spdlog::info("stopped");
   return 0;
+}
+
+ReconcilerHooks Daemon::make_hooks() {
+  ReconcilerHooks hooks;
+  hooks.on_step = [this](const db::StepResult& r) {
+    auto direction = r.revision.empty() ? metrics::StepDirection::stamp
+                                        : metrics::step_direction(r.direction);
+    m_exporter.record_step(direction,
+                           r.succeeded ? metrics::StepOutcome::succeeded : metrics::StepOutcome::failed,
+                           r.duration);
+  };
+  hooks.on_lock_wait = [this](milliseconds waited, bool acquired) {
+    m_exporter.record_lock_wait(waited, acquired ? metrics::LockWaitOutcome::acquired
+                                                 : metrics::LockWaitOutcome::timeout);
+  };
+  hooks.on_lock_held = [this](bool holding) {
+    if (holding) {
+      m_exporter.lock_acquired();
+    } else {
+      m_exporter.lock_released();
+    }
+  };
+  hooks.on_state_change = [this] {
+    m_exporter.update(m_state.snapshot());
+    asio::post(m_io, [this] {
+      if (m_ready_sent) m_notifier.status(status_line(m_state.snapshot()));
+    });
+  };
+  return hooks;
+}
+
+bool Daemon::loop_alive() const {
+  auto beat = std::chrono::steady_clock::duration(m_heartbeat.load());
+  return std::chrono::steady_clock::now().time_since_epoch() - beat < std::chrono::seconds(5);
 }
 
 void Daemon::start_watcher() {

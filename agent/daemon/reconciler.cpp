@@ -229,7 +229,10 @@ core::Result<db::MigrateOutcome> Reconciler::migrate(const db::MigrateRequest& g
                                   "running", started_at, "", 0, ""};
   });
   if (m_hooks.on_state_change) m_hooks.on_state_change();
+  bool holding = false;
   auto watch = [&](const core::Step& step, const db::StepResult* finished) {
+    if (!holding && m_hooks.on_lock_held) m_hooks.on_lock_held(true);
+    holding = true;
     m_state.update([&](core::StatusSnapshot& s) {
       s.current_step = finished ? "" : (step.revision ? step.revision->id : "stamp");
     });
@@ -247,7 +250,11 @@ core::Result<db::MigrateOutcome> Reconciler::migrate(const db::MigrateRequest& g
   };
   db::MigrateOutcome outcome;
   auto result = db::migrate(**db, *m_graph, request, m_settings.migrate, m_clock, watch, &outcome);
-  if (outcome.lock_waited.count() > 0 && m_hooks.on_lock_wait) m_hooks.on_lock_wait(outcome.lock_waited);
+  if (holding && m_hooks.on_lock_held) m_hooks.on_lock_held(false);
+  const bool timed_out = !result && result.error().kind == core::ErrorKind::lock_timeout;
+  if (m_hooks.on_lock_wait && (timed_out || outcome.lock_waited.count() > 0)) {
+    m_hooks.on_lock_wait(timed_out ? m_config.apply.lock_timeout : outcome.lock_waited, !timed_out);
+  }
   if (!result && result.error().kind == core::ErrorKind::unreachable) drop_connection(result.error());
   record_run(request, result, outcome, started_at);
   return result;

@@ -20,7 +20,10 @@ namespace magent::daemon {
 // Callbacks the reconciler makes from the worker thread (metrics, logs).
 struct ReconcilerHooks {
   std::function<void(const db::StepResult&)> on_step;
-  std::function<void(std::chrono::milliseconds)> on_lock_wait;
+  // How long a run waited for the migration lock, and whether it got it.
+  std::function<void(std::chrono::milliseconds, bool acquired)> on_lock_wait;
+  // A run took the lock (true) or finished and released it (false).
+  std::function<void(bool holding)> on_lock_held;
   std::function<void()> on_state_change;  // the snapshot changed
 };
 
