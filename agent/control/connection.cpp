@@ -182,6 +182,7 @@ void Connection::dispatch(std::string_view line) {
     return;
   }
   m_in_flight = true;
+  m_keep_alive = shared_from_this();  // only the ReplyStream refers to us until it answers
   ++m_seq;
   m_id = request.id;
   m_read_timer.cancel();
@@ -226,6 +227,7 @@ void Connection::deliver_final(std::uint64_t seq, json reply) {
     reply["id"] = m_id;
   }
   m_in_flight = false;
+  const std::shared_ptr<Connection> self = std::move(m_keep_alive);
   send(to_line(reply));
 }
 
@@ -334,6 +336,8 @@ void Connection::fail_and_close(ErrorCode code, std::string_view message, Server
 void Connection::close_now() {
   if (m_closed) return;
   m_closed = true;
+  // Released when this function returns: an in-flight request no longer pins us.
+  const std::shared_ptr<Connection> keep = std::move(m_keep_alive);
   m_read_timer.cancel();
   m_write_timer.cancel();
   std::error_code ignored;

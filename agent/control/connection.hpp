@@ -83,6 +83,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool m_peer_eof = false;               // the client shut down its sending side
 
   bool m_in_flight = false;              // a request is with the handler
+  std::shared_ptr<Connection> m_keep_alive;  // set while in flight: no I/O holds us then
   std::uint64_t m_seq = 0;               // sequence number of the current request
   nlohmann::json m_id;                   // its id
 
