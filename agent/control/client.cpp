@@ -122,12 +122,10 @@ core::Result<FinalReply> Client::read_reply(const LineCallback& on_progress, Dea
       m_buffer.erase(0, newline + 1);
       if (!raw.empty() && raw.back() == '\r') raw.pop_back();
       if (raw.empty()) continue;
-      nlohmann::json line = nlohmann::json::parse(raw, nullptr, false);
-      if (line.is_discarded() || !line.is_object()) {
-        return failure("the daemon sent a line that is not a JSON object");
-      }
-      if (is_final_reply(line)) return FinalReply{std::move(line), std::move(raw)};
-      if (on_progress) on_progress(line, raw);
+      std::optional<nlohmann::json> line = parse_reply_line(raw);
+      if (!line) return failure("the daemon sent a line that is not a JSON object");
+      if (is_final_reply(*line)) return FinalReply{std::move(*line), std::move(raw)};
+      if (on_progress) on_progress(*line, raw);
     }
     if (m_buffer.size() > k_max_reply_line) return failure("the daemon sent an over-long line");
     if (expired(deadline)) return failure("timed out waiting for the reply");

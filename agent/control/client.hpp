@@ -43,7 +43,7 @@ class Client {
   core::Result<void> send(const nlohmann::json& request, Deadline deadline);
   // Reads lines until one with "ok" (the final reply), passing progress lines to
   // `on_progress`. Fails when the connection closes first, the deadline passes, or the
-  // daemon sends a line that is not a JSON object (or one over 64 MiB).
+  // daemon sends a line that is not a JSON object (parse_reply_line), or one over 64 MiB.
   core::Result<FinalReply> read_reply(const LineCallback& on_progress, Deadline deadline);
 
  private:

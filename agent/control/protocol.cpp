@@ -518,6 +518,25 @@ std::string to_line(const json& message) {
   }
 }
 
+std::optional<json> parse_reply_line(std::string_view line) {
+  try {
+    int deepest = 0;
+    json parsed = json::parse(
+        line,
+        [&deepest](int depth, json::parse_event_t, json&) {
+          deepest = std::max(deepest, depth);
+          return true;
+        },
+        false);
+    if (parsed.is_discarded() || !parsed.is_object() || deepest > k_max_reply_depth) {
+      return std::nullopt;
+    }
+    return parsed;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 bool is_final_reply(const json& line) { return line.is_object() && line.contains("ok"); }
 
 }  // namespace magent::control

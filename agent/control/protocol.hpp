@@ -122,6 +122,13 @@ nlohmann::json make_error_reply(const RequestError& error);
 // UTF-8 are repaired with U+FFFD rather than failing the reply.
 std::string to_line(const nlohmann::json& message);
 
+// Deepest nesting accepted in a line from the daemon (replies are at most 4 deep).
+inline constexpr int k_max_reply_depth = 64;
+
+// Parses one line received from the daemon: a JSON object nested at most k_max_reply_depth
+// deep (so that rendering it cannot exhaust the stack); nullopt for anything else.
+std::optional<nlohmann::json> parse_reply_line(std::string_view line);
+
 // Whether a reply line is the final one of its request ("ok" present) rather than a
 // progress line ({"progress": {...}}).
 bool is_final_reply(const nlohmann::json& line);

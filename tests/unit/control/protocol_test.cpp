@@ -288,6 +288,15 @@ TEST(ControlProtocol, ToLineIsOneLineAndRepairsInvalidUtf8) {
   EXPECT_FALSE(json::parse(repaired, nullptr, false).is_discarded());
 }
 
+TEST(ControlProtocol, ReplyLinesMustBeShallowJsonObjects) {
+  EXPECT_TRUE(parse_reply_line(R"({"ok": true, "drift": [{"kind": "behind"}]})"));
+  EXPECT_FALSE(parse_reply_line("[1]"));
+  EXPECT_FALSE(parse_reply_line("{\"ok\": tru"));
+  EXPECT_FALSE(parse_reply_line("{\"ok\": \"caf\xE9\"}"));
+  const std::string deep = R"({"ok": true, "x": )" + std::string(1000, '[') + std::string(1000, ']') + "}";
+  EXPECT_FALSE(parse_reply_line(deep));
+}
+
 TEST(ControlProtocol, FinalRepliesAreThoseWithOk) {
   EXPECT_TRUE(is_final_reply(json::parse(R"({"ok": false, "error": "x"})")));
   EXPECT_FALSE(is_final_reply(json::parse(R"({"progress": {"event": "step"}})")));
