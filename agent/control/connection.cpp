@@ -14,15 +14,13 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 // The ReplyStream the handler gets: every call becomes a post onto the connection's strand,
-// through the server's gate so that nothing is posted once the server has stopped.
+// through the server's gate so that nothing is posted once the server has stopped. It holds
+// no executor of its own: a daemon may keep it past the io_context's lifetime.
 class ConnectionReplyStream final : public ReplyStream {
  public:
-  ConnectionReplyStream(std::weak_ptr<Connection> connection, asio::any_io_executor executor,
-                        std::shared_ptr<PostGate> gate, std::uint64_t seq)
-      : m_connection(std::move(connection)),
-        m_executor(std::move(executor)),
-        m_gate(std::move(gate)),
-        m_seq(seq) {}
+  ConnectionReplyStream(std::weak_ptr<Connection> connection, std::shared_ptr<PostGate> gate,
+                        std::uint64_t seq)
+      : m_connection(std::move(connection)), m_gate(std::move(gate)), m_seq(seq) {}
 
   ~ConnectionReplyStream() override {
     if (!m_finished.exchange(true)) {
@@ -35,8 +33,8 @@ class ConnectionReplyStream final : public ReplyStream {
 
   void progress(json line) override {
     if (m_finished.load()) return;
-    post([connection = m_connection, seq = m_seq, line = std::move(line)]() mutable {
-      if (auto alive = connection.lock()) alive->deliver_progress(seq, std::move(line));
+    post([seq = m_seq, line = std::move(line)](Connection& connection) mutable {
+      connection.deliver_progress(seq, std::move(line));
     });
   }
 
@@ -47,23 +45,33 @@ class ConnectionReplyStream final : public ReplyStream {
 
  private:
   void post_final(json reply) noexcept {
-    post([connection = m_connection, seq = m_seq, reply = std::move(reply)]() mutable {
-      if (auto alive = connection.lock()) alive->deliver_final(seq, std::move(reply));
+    post([seq = m_seq, reply = std::move(reply)](Connection& connection) mutable {
+      connection.deliver_final(seq, std::move(reply));
     });
   }
 
-  template <class Function>
-  void post(Function&& function) noexcept {
+  // Runs `deliver(connection)` on the connection's strand, if the server still runs and
+  // the connection still exists. The open gate guarantees the io_context is alive.
+  template <class Deliver>
+  void post(Deliver&& deliver) noexcept {
     try {
       std::lock_guard lock(m_gate->mutex);
-      if (m_gate->open) asio::post(m_executor, std::forward<Function>(function));
+      if (!m_gate->open) return;
+      std::shared_ptr<Connection> connection = m_connection.lock();
+      if (!connection) return;
+      asio::any_io_executor executor = connection->executor();
+      // The strong reference travels with the handler, so the connection is released on
+      // its own strand, never on the daemon's thread.
+      asio::post(executor, [connection = std::move(connection),
+                            deliver = std::forward<Deliver>(deliver)]() mutable {
+        deliver(*connection);
+      });
     } catch (...) {
       // Out of memory while posting: the line is lost, the daemon carries on.
     }
   }
 
   std::weak_ptr<Connection> m_connection;
-  asio::any_io_executor m_executor;
   std::shared_ptr<PostGate> m_gate;
   std::uint64_t m_seq;
   std::atomic<bool> m_finished{false};
@@ -187,8 +195,7 @@ void Connection::dispatch(std::string_view line) {
   m_id = request.id;
   m_read_timer.cancel();
   m_read_timer_purpose = TimerPurpose::none;
-  auto stream = std::make_shared<ConnectionReplyStream>(weak_from_this(), executor(),
-                                                        m_server->gate(), m_seq);
+  auto stream = std::make_shared<ConnectionReplyStream>(weak_from_this(), m_server->gate(), m_seq);
   try {
     m_server->handler().handle(request, m_peer, stream);
   } catch (const std::exception& failure) {
