@@ -15,8 +15,9 @@ Decision authorize(Access access, const Peer& peer, const config::ControlConfig&
   if (access == Access::read_only) return Decision::allowed;
   if (peer.uid == 0 || contains(config.allow_uids, peer.uid)) return Decision::allowed;
   if (contains(config.allow_gids, peer.gid)) return Decision::allowed;
-  const bool group_allowed = std::any_of(peer.groups.begin(), peer.groups.end(),
-                                         [&](unsigned gid) { return contains(config.allow_gids, gid); });
+  const bool group_allowed = std::any_of(peer.groups.begin(), peer.groups.end(), [&](unsigned gid) {
+    return contains(config.allow_gids, gid);
+  });
   return group_allowed ? Decision::allowed : Decision::forbidden;
 }
 

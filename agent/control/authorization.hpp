@@ -12,7 +12,7 @@ namespace magent::control {
 // (SO_PEERCRED, SO_PEERGROUPS). Not something the client can claim.
 struct Peer {
   unsigned uid = 0;
-  unsigned gid = 0;              // primary (effective) group
+  unsigned gid = 0;  // primary (effective) group
   int pid = 0;
   std::vector<unsigned> groups;  // supplementary groups; empty when the kernel gave none
 };

@@ -33,7 +33,9 @@ int poll_timeout(const Deadline& deadline) {
   return static_cast<int>(std::clamp<long long>(left.count(), 0, 60'000));
 }
 
-bool expired(const Deadline& deadline) { return deadline && Clock::now() >= *deadline; }
+bool expired(const Deadline& deadline) {
+  return deadline && Clock::now() >= *deadline;
+}
 
 }  // namespace
 
@@ -59,21 +61,24 @@ Client& Client::operator=(Client&& other) noexcept {
 }
 
 core::Error Client::failure(std::string_view what) const {
-  return core::make_error(core::ErrorKind::io, "control socket " + m_path + ": " + std::string(what));
+  return core::make_error(core::ErrorKind::io,
+                          "control socket " + m_path + ": " + std::string(what));
 }
 
 core::Result<Client> Client::connect(const std::string& path, Deadline deadline) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof address.sun_path) {
-    return core::make_error(core::ErrorKind::usage, "control socket path is empty or too long: " + path);
+    return core::make_error(core::ErrorKind::usage,
+                            "control socket path is empty or too long: " + path);
   }
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
   const Deadline budget = deadline ? deadline : Deadline(Clock::now() + k_default_connect_budget);
   for (;;) {
     const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-      return core::make_error(core::ErrorKind::io, std::string("cannot create a socket: ") + std::strerror(errno));
+      return core::make_error(core::ErrorKind::io,
+                              std::string("cannot create a socket: ") + std::strerror(errno));
     }
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
       return Client(fd, path);
@@ -82,7 +87,8 @@ core::Result<Client> Client::connect(const std::string& path, Deadline deadline)
     ::close(fd);
     // A Unix socket whose listen backlog is full answers EAGAIN at once: retry a while.
     if (error != EAGAIN || expired(budget)) {
-      std::string message = "cannot connect to control socket " + path + ": " + std::strerror(error);
+      std::string message =
+          "cannot connect to control socket " + path + ": " + std::strerror(error);
       if (error == ENOENT || error == ECONNREFUSED) message += " (is migration-agent running?)";
       if (error == EACCES) message += " (not in the socket's group?)";
       return core::make_error(core::ErrorKind::io, message);

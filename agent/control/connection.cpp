@@ -4,7 +4,6 @@
 #include <utility>
 #include <variant>
 
-
 #include "agent/control/server_state.hpp"
 
 namespace magent::control {
@@ -62,10 +61,9 @@ class ConnectionReplyStream final : public ReplyStream {
       asio::any_io_executor executor = connection->executor();
       // The strong reference travels with the handler, so the connection is released on
       // its own strand, never on the daemon's thread.
-      asio::post(executor, [connection = std::move(connection),
-                            deliver = std::forward<Deliver>(deliver)]() mutable {
-        deliver(*connection);
-      });
+      asio::post(executor,
+                 [connection = std::move(connection),
+                  deliver = std::forward<Deliver>(deliver)]() mutable { deliver(*connection); });
     } catch (...) {
       // Out of memory while posting: the line is lost, the daemon carries on.
     }
@@ -77,7 +75,9 @@ class ConnectionReplyStream final : public ReplyStream {
   std::atomic<bool> m_finished{false};
 };
 
-bool blank(std::string_view text) { return text.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+bool blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
 
 std::string milliseconds_text(std::chrono::milliseconds duration) {
   return std::to_string(duration.count()) + " ms";
@@ -92,7 +92,9 @@ Connection::Connection(Socket socket, std::shared_ptr<Server::State> server, Pee
       m_read_timer(m_socket.get_executor()),
       m_write_timer(m_socket.get_executor()) {}
 
-Connection::~Connection() { m_server->remove_connection(this); }
+Connection::~Connection() {
+  m_server->remove_connection(this);
+}
 
 void Connection::start() {
   asio::post(executor(), [self = shared_from_this()] { self->process_buffer(); });
@@ -199,8 +201,8 @@ void Connection::dispatch(std::string_view line) {
   try {
     m_server->handler().handle(request, m_peer, stream);
   } catch (const std::exception& failure) {
-    stream->finish(make_error_reply(ErrorCode::internal,
-                                    std::string("the daemon failed: ") + failure.what()));
+    stream->finish(
+        make_error_reply(ErrorCode::internal, std::string("the daemon failed: ") + failure.what()));
   } catch (...) {
     stream->finish(make_error_reply(ErrorCode::internal, "the daemon failed"));
   }
@@ -242,8 +244,7 @@ void Connection::send(std::string line) {
   if (m_closed) return;
   if (!m_out.empty() && m_out_bytes + line.size() > m_server->options().max_queued_output_bytes) {
     report(ServerEvent::Kind::slow_reader_dropped,
-           "client is not reading its replies; " + std::to_string(m_out_bytes) +
-               " bytes queued");
+           "client is not reading its replies; " + std::to_string(m_out_bytes) + " bytes queued");
     close_now();
     return;
   }
@@ -303,8 +304,7 @@ void Connection::on_read_timer(const std::error_code& error) {
     close_now();
   } else if (m_read_timer_purpose == TimerPurpose::request) {
     fail_and_close(ErrorCode::timeout,
-                   "request line not completed within " +
-                       milliseconds_text(config.request_timeout),
+                   "request line not completed within " + milliseconds_text(config.request_timeout),
                    ServerEvent::Kind::request_timeout);
   }
 }
@@ -320,9 +320,9 @@ void Connection::arm_write_timer() {
 void Connection::on_write_timer(const std::error_code& error) {
   if (error || m_closed || !m_writing) return;
   if (m_write_timer.expiry() > Clock::now()) return;
-  report(ServerEvent::Kind::idle_timeout,
-         "client has not read its replies for " +
-             milliseconds_text(m_server->config().idle_timeout) + "; closed");
+  report(ServerEvent::Kind::idle_timeout, "client has not read its replies for " +
+                                              milliseconds_text(m_server->config().idle_timeout) +
+                                              "; closed");
   close_now();
 }
 

@@ -76,21 +76,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   TimerPurpose m_read_timer_purpose = TimerPurpose::none;
 
   static constexpr std::size_t k_read_chunk = 16 * 1024;
-  std::array<char, k_read_chunk> m_chunk{};  // the pending read's buffer
-  std::string m_in;                      // bytes read, not yet consumed
+  std::array<char, k_read_chunk> m_chunk{};              // the pending read's buffer
+  std::string m_in;                                      // bytes read, not yet consumed
   std::chrono::steady_clock::time_point m_line_started;  // when m_in's partial line began
-  bool m_reading = false;                // an async read is pending
-  bool m_peer_eof = false;               // the client shut down its sending side
+  bool m_reading = false;                                // an async read is pending
+  bool m_peer_eof = false;                               // the client shut down its sending side
 
-  bool m_in_flight = false;              // a request is with the handler
+  bool m_in_flight = false;                  // a request is with the handler
   std::shared_ptr<Connection> m_keep_alive;  // set while in flight: no I/O holds us then
-  std::uint64_t m_seq = 0;               // sequence number of the current request
-  nlohmann::json m_id;                   // its id
+  std::uint64_t m_seq = 0;                   // sequence number of the current request
+  nlohmann::json m_id;                       // its id
 
-  std::deque<std::string> m_out;         // reply lines not yet written
+  std::deque<std::string> m_out;  // reply lines not yet written
   std::size_t m_out_bytes = 0;
   bool m_writing = false;
-  bool m_closing = false;                // close once m_out is written
+  bool m_closing = false;  // close once m_out is written
   bool m_closed = false;
 };
 

@@ -115,8 +115,8 @@ std::optional<Invocation> parse_arguments(const std::vector<std::string>& args, 
 
 Deadline deadline_for(const Invocation& invocation) {
   const Command command = invocation.request.command;
-  const bool run = command == Command::upgrade || command == Command::downgrade ||
-                   command == Command::stamp;
+  const bool run =
+      command == Command::upgrade || command == Command::downgrade || command == Command::stamp;
   const double seconds = invocation.timeout_seconds.value_or(run ? 0 : k_default_timeout_seconds);
   if (seconds <= 0) return std::nullopt;
   const auto budget = std::chrono::duration_cast<std::chrono::steady_clock::duration>(

@@ -16,7 +16,18 @@
 namespace magent::control {
 
 // The commands a client may send, by their "cmd" string.
-enum class Command { status, history, check, plan, upgrade, downgrade, stamp, pause, resume, reload };
+enum class Command {
+  status,
+  history,
+  check,
+  plan,
+  upgrade,
+  downgrade,
+  stamp,
+  pause,
+  resume,
+  reload
+};
 
 // Whether a command only reads (open to every peer that can connect) or changes something
 // (needs an authorized peer, and is audited).
@@ -42,16 +53,16 @@ enum class ErrorCode {
   shutting_down,    // the daemon is stopping and will not run the command
   internal,         // the daemon failed to answer (a bug); the request may not have run
   // The daemon's answer to a well-formed command, one per core::ErrorKind.
-  usage,            // a bad argument, e.g. an identifier that is not allowed here
-  config,           // the daemon's configuration is wrong
-  parse,            // a migration file could not be read or parsed
-  graph,            // the revision graph is invalid
-  resolution,       // a revision identifier did not resolve, or the plan is impossible
-  unreachable,      // the database could not be reached
-  lock_timeout,     // the migration lock was not acquired in time
-  step_failed,      // a migration step failed
-  io,               // local I/O failed in the daemon
-  drift,            // the database is not where the files say (check)
+  usage,         // a bad argument, e.g. an identifier that is not allowed here
+  config,        // the daemon's configuration is wrong
+  parse,         // a migration file could not be read or parsed
+  graph,         // the revision graph is invalid
+  resolution,    // a revision identifier did not resolve, or the plan is impossible
+  unreachable,   // the database could not be reached
+  lock_timeout,  // the migration lock was not acquired in time
+  step_failed,   // a migration step failed
+  io,            // local I/O failed in the daemon
+  drift,         // the database is not where the files say (check)
 };
 
 // The wire name of an error code ("bad_request", ...).

@@ -74,8 +74,8 @@ std::string render_drift(const json& reply, std::string_view indent) {
 
 std::string render_last_run(const json& run) {
   if (!run.is_object()) return "none";
-  std::string out = text(run, "operation") + " (" + text(run, "trigger") + ") " +
-                    text(run, "outcome");
+  std::string out =
+      text(run, "operation") + " (" + text(run, "trigger") + ") " + text(run, "outcome");
   const std::string finished = text(run, "finished_at");
   out += " at " + (finished.empty() ? text(run, "started_at") : finished);
   out += ", " + text(run, "steps_applied") + " step(s)";
@@ -87,7 +87,8 @@ std::string render_last_run(const json& run) {
 std::string render_status(const json& reply) {
   std::string out;
   std::string database = text(reply, "database");
-  database += flag(reply, "database_up") ? " (up)" : " (down: " + text(reply, "database_error") + ")";
+  database +=
+      flag(reply, "database_up") ? " (up)" : " (down: " + text(reply, "database_error") + ")";
   out += row("database", database);
   out += row("revision(s)", list(reply, "revisions", "(base)"));
   out += row("heads", list(reply, "heads", "(none)"));
@@ -109,7 +110,8 @@ std::string render_status(const json& reply) {
   out += row("last run", render_last_run(member(reply, "last_run")));
   out += row("ready", flag(reply, "ready") ? "yes" : "no: " + text(reply, "not_ready_reason"));
   const std::string dir = text(reply, "migrations_dir");
-  if (!dir.empty()) out += row("migrations", dir + " (" + text(reply, "migration_files") + " files)");
+  if (!dir.empty())
+    out += row("migrations", dir + " (" + text(reply, "migration_files") + " files)");
   const json& problems = member(reply, "file_problems");
   if (problems.is_array()) {
     for (const auto& problem : problems) {
@@ -142,7 +144,8 @@ std::string render_check(const json& reply) {
   std::string out = "not in sync:\n";
   out += render_drift(reply, "  ");
   const json& pending = member(reply, "pending");
-  if (pending.is_array() && !pending.empty()) out += "  pending: " + list(reply, "pending", "") + "\n";
+  if (pending.is_array() && !pending.empty())
+    out += "  pending: " + list(reply, "pending", "") + "\n";
   return out;
 }
 
@@ -151,7 +154,8 @@ std::string render_plan(const json& reply) {
   const std::string target = text(reply, "target");
   if (!steps.is_array() || steps.empty()) return "nothing to do for " + target + "\n";
   std::string out = std::to_string(steps.size()) + " step(s) to " + target + ":\n";
-  for (const auto& step : steps) out += "  " + text(step, "direction") + " " + text(step, "revision") + "\n";
+  for (const auto& step : steps)
+    out += "  " + text(step, "direction") + " " + text(step, "revision") + "\n";
   return out;
 }
 
@@ -160,7 +164,8 @@ std::string render_run(const json& reply) {
   const std::string target = text(reply, "target");
   if (!target.empty()) out += (out.empty() ? "" : " to ") + target;
   out += (out.empty() ? "" : ": ") + text(reply, "steps_applied") + " step(s) done";
-  if (member(reply, "revisions").is_array()) out += "; now at " + list(reply, "revisions", "(base)");
+  if (member(reply, "revisions").is_array())
+    out += "; now at " + list(reply, "revisions", "(base)");
   return out + "\n";
 }
 

@@ -19,9 +19,12 @@ json to_json(const core::Drift& drift) {
 }
 
 json to_json(const core::RunSummary& run) {
-  return {{"trigger", run.trigger},         {"operation", run.operation},
-          {"outcome", run.outcome},         {"started_at", run.started_at},
-          {"finished_at", run.finished_at}, {"steps_applied", run.steps_applied},
+  return {{"trigger", run.trigger},
+          {"operation", run.operation},
+          {"outcome", run.outcome},
+          {"started_at", run.started_at},
+          {"finished_at", run.finished_at},
+          {"steps_applied", run.steps_applied},
           {"error", run.error}};
 }
 

@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 #include "agent/control/peer_credentials.hpp"
 #include "agent/control/protocol.hpp"
 #include "agent/control/server_state.hpp"
@@ -49,8 +48,8 @@ core::Result<void> Server::State::listen() {
     m_socket_inode = info.st_ino;
   }
   if (::chmod(path.c_str(), k_socket_mode) != 0) {
-    return core::make_error(core::ErrorKind::io, "cannot set mode 0660 on control socket " +
-                                                     path + ": " + std::strerror(errno));
+    return core::make_error(core::ErrorKind::io, "cannot set mode 0660 on control socket " + path +
+                                                     ": " + std::strerror(errno));
   }
   m_acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error) {
@@ -64,9 +63,10 @@ void Server::State::accept_next() {
   if (stopped()) return;
   // Each connection gets its own strand: its handlers never run concurrently.
   auto socket = std::make_shared<Connection::Socket>(asio::make_strand(m_io));
-  m_acceptor.async_accept(*socket, [self = shared_from_this(), socket](const std::error_code& error) {
-    self->on_accept(error, socket);
-  });
+  m_acceptor.async_accept(*socket,
+                          [self = shared_from_this(), socket](const std::error_code& error) {
+                            self->on_accept(error, socket);
+                          });
 }
 
 void Server::State::on_accept(const std::error_code& error,
@@ -86,10 +86,11 @@ void Server::State::on_accept(const std::error_code& error,
     report(ServerEvent{ServerEvent::Kind::no_credentials, Peer{}, peer.error().message});
     std::error_code ignored;
     socket->close(ignored);
-  } else if (connection_count() >= static_cast<std::size_t>(std::max(m_config.max_connections, 0))) {
-    report(ServerEvent{ServerEvent::Kind::rejected_busy, *peer,
-                       "max_connections (" + std::to_string(m_config.max_connections) +
-                           ") reached; turned away"});
+  } else if (connection_count() >=
+             static_cast<std::size_t>(std::max(m_config.max_connections, 0))) {
+    report(ServerEvent{
+        ServerEvent::Kind::rejected_busy, *peer,
+        "max_connections (" + std::to_string(m_config.max_connections) + ") reached; turned away"});
     turn_away(*socket);
   } else {
     auto connection = std::make_shared<Connection>(std::move(*socket), shared_from_this(), *peer);
@@ -184,12 +185,20 @@ core::Result<std::unique_ptr<Server>> Server::start(asio::io_context& io,
 
 Server::Server(std::shared_ptr<State> state) : m_state(std::move(state)) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
-void Server::stop() { m_state->stop(); }
+void Server::stop() {
+  m_state->stop();
+}
 
-const std::string& Server::socket_path() const { return m_state->config().socket; }
+const std::string& Server::socket_path() const {
+  return m_state->config().socket;
+}
 
-std::size_t Server::connection_count() const { return m_state->connection_count(); }
+std::size_t Server::connection_count() const {
+  return m_state->connection_count();
+}
 
 }  // namespace magent::control

@@ -7,7 +7,6 @@
 
 #include <sys/types.h>
 
-
 #include "agent/control/connection.hpp"
 #include "agent/control/server.hpp"
 

@@ -18,7 +18,9 @@ namespace fs = std::filesystem;
 
 constexpr mode_t k_directory_mode = 0750;
 
-std::string errno_text(int error) { return std::strerror(error); }
+std::string errno_text(int error) {
+  return std::strerror(error);
+}
 
 // Creates each missing ancestor of `path`, top down, with exactly k_directory_mode.
 core::Result<void> create_parent_directories(const fs::path& path) {
@@ -42,8 +44,8 @@ core::Result<void> create_parent_directories(const fs::path& path) {
     }
     // mkdir's mode is filtered by the umask; the directory gets exactly 0750.
     if (::chmod(it->c_str(), k_directory_mode) != 0) {
-      return core::make_error(core::ErrorKind::io, "cannot set mode 0750 on " + it->string() +
-                                                       ": " + errno_text(errno));
+      return core::make_error(core::ErrorKind::io,
+                              "cannot set mode 0750 on " + it->string() + ": " + errno_text(errno));
     }
   }
   return {};
@@ -85,17 +87,17 @@ core::Result<void> prepare_socket_path(const std::string& path) {
     case SocketFileState::absent:
       return {};
     case SocketFileState::live:
-      return core::make_error(core::ErrorKind::config,
-                              "control socket " + path +
-                                  " is in use by another process (is migration-agent running?)");
+      return core::make_error(
+          core::ErrorKind::config,
+          "control socket " + path + " is in use by another process (is migration-agent running?)");
     case SocketFileState::not_socket:
-      return core::make_error(core::ErrorKind::config,
-                              "control socket path " + path +
-                                  " exists and is not a socket; refusing to remove it");
+      return core::make_error(
+          core::ErrorKind::config,
+          "control socket path " + path + " exists and is not a socket; refusing to remove it");
     case SocketFileState::stale:
       if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-        return core::make_error(core::ErrorKind::io, "cannot remove stale control socket " +
-                                                         path + ": " + errno_text(errno));
+        return core::make_error(core::ErrorKind::io, "cannot remove stale control socket " + path +
+                                                         ": " + errno_text(errno));
       }
       return {};
   }

@@ -56,9 +56,8 @@ void check_request(const Request& request) {
   // What the client would send for this request parses back to the same request.
   const ParseResult again = magent::control::parse_request(request.to_json().dump());
   const Request* same = std::get_if<Request>(&again);
-  require(same != nullptr && same->command == request.command &&
-          same->targets == request.targets && same->confirm == request.confirm &&
-          same->purge == request.purge);
+  require(same != nullptr && same->command == request.command && same->targets == request.targets &&
+          same->confirm == request.confirm && same->purge == request.purge);
 
   // Authorization: read-only commands are open; root may do anything; nobody may not mutate.
   magent::config::ControlConfig config;
@@ -76,18 +75,18 @@ void check_error(const RequestError& error) {
   require(error.id.is_null() || error.id.is_string() || error.id.is_number());
   // The error reply the server would write is one valid JSON line.
   const std::string line = magent::control::to_line(magent::control::make_error_reply(error));
-  require(!line.empty() && line.back() == '\n' &&
-          line.find('\n') == line.size() - 1);
-  const auto reply = magent::control::parse_reply_line(std::string_view(line).substr(0, line.size() - 1));
+  require(!line.empty() && line.back() == '\n' && line.find('\n') == line.size() - 1);
+  const auto reply =
+      magent::control::parse_reply_line(std::string_view(line).substr(0, line.size() - 1));
   require(reply && magent::control::is_final_reply(*reply));
 }
 
 void check_as_reply(std::string_view line) {
   const auto reply = magent::control::parse_reply_line(line);
   if (!reply) return;
-  for (Command command : {Command::status, Command::history, Command::check, Command::plan,
-                          Command::upgrade, Command::downgrade, Command::stamp, Command::pause,
-                          Command::resume, Command::reload}) {
+  for (Command command :
+       {Command::status, Command::history, Command::check, Command::plan, Command::upgrade,
+        Command::downgrade, Command::stamp, Command::pause, Command::resume, Command::reload}) {
     (void)magent::control::render_reply(command, *reply);
     const int exit_code = magent::control::exit_code_for_reply(command, *reply);
     require(exit_code >= 0 && exit_code <= 125);

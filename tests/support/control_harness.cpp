@@ -24,7 +24,9 @@ void answer_ok(const control::Request& request, const control::Peer&,
 
 FakeCommandHandler::FakeCommandHandler() : m_behavior(answer_ok) {}
 
-FakeCommandHandler::~FakeCommandHandler() { join_workers(); }
+FakeCommandHandler::~FakeCommandHandler() {
+  join_workers();
+}
 
 void FakeCommandHandler::handle(const control::Request& request, const control::Peer& peer,
                                 std::shared_ptr<control::ReplyStream> reply) {
@@ -78,7 +80,8 @@ ControlServerHarness::ControlServerHarness(config::ControlConfig config,
     if (user_observer) user_observer(event);
   };
   auto started = control::Server::start(m_io, m_config, m_handler, std::move(options));
-  if (!started) throw std::runtime_error("control server did not start: " + started.error().message);
+  if (!started)
+    throw std::runtime_error("control server did not start: " + started.error().message);
   m_server = std::move(started.value());
   m_thread = std::thread([this] {
     auto guard = asio::make_work_guard(m_io);
@@ -125,14 +128,17 @@ RawClient::RawClient(const std::string& path) {
   if (path.size() >= sizeof address.sun_path) throw std::runtime_error("socket path too long");
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
   m_fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (m_fd < 0 || ::connect(m_fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+  if (m_fd < 0 ||
+      ::connect(m_fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
     const std::string why = std::strerror(errno);
     if (m_fd >= 0) ::close(m_fd);
     throw std::runtime_error("cannot connect to " + path + ": " + why);
   }
 }
 
-RawClient::~RawClient() { ::close(m_fd); }
+RawClient::~RawClient() {
+  ::close(m_fd);
+}
 
 bool RawClient::write(std::string_view bytes) {
   while (!bytes.empty()) {
@@ -152,7 +158,8 @@ std::optional<std::string> RawClient::read_line(std::chrono::milliseconds timeou
       m_buffer.erase(0, newline + 1);
       return line;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return std::nullopt;
     pollfd fds{m_fd, POLLIN, 0};
     if (::poll(&fds, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -179,7 +186,8 @@ nlohmann::json RawClient::request(std::string_view line, std::chrono::millisecon
 bool RawClient::wait_closed(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return false;
     pollfd fds{m_fd, POLLIN, 0};
     if (::poll(&fds, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -190,6 +198,8 @@ bool RawClient::wait_closed(std::chrono::milliseconds timeout) {
   }
 }
 
-void RawClient::shutdown_write() { ::shutdown(m_fd, SHUT_WR); }
+void RawClient::shutdown_write() {
+  ::shutdown(m_fd, SHUT_WR);
+}
 
 }  // namespace magent::test

@@ -61,15 +61,15 @@ void daemon_behavior(test::FakeCommandHandler& handler, const Request& request,
       const std::string target = request.target();
       handler.spawn([reply, target] {
         if (target == "lock") {
-          reply->finish(make_error_reply(core::make_error(core::ErrorKind::lock_timeout,
-                                                          "lock held by web-2 for 60 s")));
+          reply->finish(make_error_reply(
+              core::make_error(core::ErrorKind::lock_timeout, "lock held by web-2 for 60 s")));
         } else if (target == "db") {
-          reply->finish(make_error_reply(core::make_error(core::ErrorKind::unreachable,
-                                                          "database unreachable")));
+          reply->finish(make_error_reply(
+              core::make_error(core::ErrorKind::unreachable, "database unreachable")));
         } else if (target == "step") {
           reply->progress(make_step_progress({"a1", "upgrade", StepState::failed, 3, "boom"}));
-          reply->finish(make_error_reply(core::make_error(core::ErrorKind::step_failed,
-                                                          "a1 failed: boom")));
+          reply->finish(
+              make_error_reply(core::make_error(core::ErrorKind::step_failed, "a1 failed: boom")));
         } else if (target == "nope") {
           reply->finish(make_error_reply(core::make_error(
               core::ErrorKind::resolution, "Can't locate revision identified by 'nope'")));
@@ -77,8 +77,11 @@ void daemon_behavior(test::FakeCommandHandler& handler, const Request& request,
           reply->progress(make_step_progress({"a1", "upgrade", StepState::applied, 12, ""}));
           std::this_thread::sleep_for(20ms);
           reply->progress(make_step_progress({"b2", "upgrade", StepState::applied, 7, ""}));
-          reply->finish({{"ok", true}, {"operation", "upgrade"}, {"target", target},
-                         {"steps_applied", 2}, {"revisions", {"b2"}}});
+          reply->finish({{"ok", true},
+                         {"operation", "upgrade"},
+                         {"target", target},
+                         {"steps_applied", 2},
+                         {"revisions", {"b2"}}});
         }
       });
       return;
@@ -114,9 +117,13 @@ class Migrationctl : public ::testing::Test {
     // authorization under test.
     ::chmod(m_harness.dir().path().c_str(), 0755);
     ::chmod(m_harness.socket().c_str(), 0666);
-    std::vector<std::string> argv = {"/usr/bin/setpriv", std::string("--reuid=") + k_nobody,
-                                     std::string("--regid=") + k_nobody, groups,
-                                     test::ctl_binary(), "--socket", m_harness.socket()};
+    std::vector<std::string> argv = {"/usr/bin/setpriv",
+                                     std::string("--reuid=") + k_nobody,
+                                     std::string("--regid=") + k_nobody,
+                                     groups,
+                                     test::ctl_binary(),
+                                     "--socket",
+                                     m_harness.socket()};
     argv.insert(argv.end(), args.begin(), args.end());
     ProcessOptions options;
     options.timeout = 30s;
@@ -159,9 +166,9 @@ TEST_F(Migrationctl, CheckWithDriftExitsOneAndShowsTheFix) {
 TEST_F(Migrationctl, UpgradeStreamsProgressBeforeTheSummary) {
   const ProcessResult r = ctl({"upgrade"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(lines_of(r.out), (std::vector<std::string>{
-                                 "upgrade a1 applied (12 ms)", "upgrade b2 applied (7 ms)",
-                                 "upgrade to heads: 2 step(s) done; now at b2"}));
+  EXPECT_EQ(lines_of(r.out),
+            (std::vector<std::string>{"upgrade a1 applied (12 ms)", "upgrade b2 applied (7 ms)",
+                                      "upgrade to heads: 2 step(s) done; now at b2"}));
   const ProcessResult raw = ctl({"--json", "upgrade", "b2"});
   const auto lines = lines_of(raw.out);
   ASSERT_EQ(lines.size(), 3u) << raw.out;
@@ -211,8 +218,9 @@ TEST_F(Migrationctl, UsageErrorsExitTwo) {
 }
 
 TEST_F(Migrationctl, CannotConnectExitsSix) {
-  const ProcessResult r = test::run_process(
-      {test::ctl_binary(), "--socket", (m_harness.dir().path() / "absent.sock").string(), "status"});
+  const ProcessResult r =
+      test::run_process({test::ctl_binary(), "--socket",
+                         (m_harness.dir().path() / "absent.sock").string(), "status"});
   EXPECT_EQ(r.exit_code, 6);
   EXPECT_TRUE(contains(r.err, "cannot connect")) << r.err;
 }
@@ -228,10 +236,11 @@ TEST_F(Migrationctl, TakesTheSocketFromTheEnvironment) {
 TEST_F(Migrationctl, TimesOutWhenTheDaemonNeverAnswers) {
   std::vector<std::shared_ptr<ReplyStream>> held;
   std::mutex mutex;
-  m_harness.handler().set_behavior([&](const Request&, const Peer&, std::shared_ptr<ReplyStream> reply) {
-    std::lock_guard lock(mutex);
-    held.push_back(std::move(reply));
-  });
+  m_harness.handler().set_behavior(
+      [&](const Request&, const Peer&, std::shared_ptr<ReplyStream> reply) {
+        std::lock_guard lock(mutex);
+        held.push_back(std::move(reply));
+      });
   const auto started = std::chrono::steady_clock::now();
   const ProcessResult r = ctl({"--timeout", "0.5", "status"});
   EXPECT_EQ(r.exit_code, 6);

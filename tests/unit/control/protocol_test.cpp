@@ -108,15 +108,24 @@ TEST(ControlProtocol, CommandNamesRoundTripAndAreCaseSensitive) {
 
 TEST(ControlProtocol, ErrorCodeWireNamesAreStable) {
   const std::vector<std::pair<ErrorCode, std::string_view>> expected = {
-      {ErrorCode::bad_request, "bad_request"},   {ErrorCode::unknown_command, "unknown_command"},
-      {ErrorCode::forbidden, "forbidden"},       {ErrorCode::too_large, "too_large"},
-      {ErrorCode::busy, "busy"},                 {ErrorCode::timeout, "timeout"},
-      {ErrorCode::shutting_down, "shutting_down"}, {ErrorCode::internal, "internal"},
-      {ErrorCode::usage, "usage"},               {ErrorCode::config, "config"},
-      {ErrorCode::parse, "parse"},               {ErrorCode::graph, "graph"},
-      {ErrorCode::resolution, "resolution"},     {ErrorCode::unreachable, "unreachable"},
-      {ErrorCode::lock_timeout, "lock_timeout"}, {ErrorCode::step_failed, "step_failed"},
-      {ErrorCode::io, "io"},                     {ErrorCode::drift, "drift"}};
+      {ErrorCode::bad_request, "bad_request"},
+      {ErrorCode::unknown_command, "unknown_command"},
+      {ErrorCode::forbidden, "forbidden"},
+      {ErrorCode::too_large, "too_large"},
+      {ErrorCode::busy, "busy"},
+      {ErrorCode::timeout, "timeout"},
+      {ErrorCode::shutting_down, "shutting_down"},
+      {ErrorCode::internal, "internal"},
+      {ErrorCode::usage, "usage"},
+      {ErrorCode::config, "config"},
+      {ErrorCode::parse, "parse"},
+      {ErrorCode::graph, "graph"},
+      {ErrorCode::resolution, "resolution"},
+      {ErrorCode::unreachable, "unreachable"},
+      {ErrorCode::lock_timeout, "lock_timeout"},
+      {ErrorCode::step_failed, "step_failed"},
+      {ErrorCode::io, "io"},
+      {ErrorCode::drift, "drift"}};
   for (const auto& [code, name] : expected) {
     EXPECT_EQ(to_string(code), name);
     EXPECT_EQ(error_code_from_string(name), code);
@@ -134,9 +143,9 @@ TEST(ControlProtocol, ErrorCodesMapToMigrationAgentExitCodes) {
   EXPECT_EQ(exit_code_for(ErrorCode::step_failed), 5);
   EXPECT_EQ(exit_code_for(ErrorCode::busy), k_exit_daemon_unavailable);
   EXPECT_EQ(exit_code_for(ErrorCode::internal), k_exit_daemon_unavailable);
-  for (auto kind : {core::ErrorKind::usage, core::ErrorKind::unreachable,
-                    core::ErrorKind::lock_timeout, core::ErrorKind::step_failed,
-                    core::ErrorKind::drift, core::ErrorKind::graph}) {
+  for (auto kind :
+       {core::ErrorKind::usage, core::ErrorKind::unreachable, core::ErrorKind::lock_timeout,
+        core::ErrorKind::step_failed, core::ErrorKind::drift, core::ErrorKind::graph}) {
     EXPECT_EQ(exit_code_for(error_code_for(kind)), core::exit_code_for(kind));
   }
 }
@@ -185,8 +194,9 @@ TEST(ControlProtocol, RejectsUnknownFieldsAndFieldsOfOtherCommands) {
 }
 
 TEST(ControlProtocol, RejectsBadIds) {
-  for (std::string_view line : {R"({"cmd": "status", "id": true})", R"({"cmd": "status", "id": null})",
-                                R"({"cmd": "status", "id": [1]})", R"({"cmd": "status", "id": {}})"}) {
+  for (std::string_view line :
+       {R"({"cmd": "status", "id": true})", R"({"cmd": "status", "id": null})",
+        R"({"cmd": "status", "id": [1]})", R"({"cmd": "status", "id": {}})"}) {
     const RequestError error = rejected(line);
     EXPECT_EQ(error.code, ErrorCode::bad_request) << line;
     EXPECT_EQ(error.message, "\"id\" must be a string or a number");
@@ -236,13 +246,14 @@ TEST(ControlProtocol, StampNeedsNonEmptyListOfValidTargets) {
   expect_bad_request(R"({"cmd": "stamp", "target": "a", "purge": "yes"})",
                      "\"purge\" must be true or false");
   std::string many = R"({"cmd": "stamp", "target": [)";
-  for (std::size_t i = 0; i <= k_max_stamp_targets; ++i) many += (i ? ",\"r" : "\"r") + std::to_string(i) + "\"";
+  for (std::size_t i = 0; i <= k_max_stamp_targets; ++i)
+    many += (i ? ",\"r" : "\"r") + std::to_string(i) + "\"";
   expect_bad_request(many + "]}", "more than");
 }
 
 TEST(ControlProtocol, DeeplyNestedInputIsRejectedWithoutRecursion) {
-  const std::string deep = R"({"cmd": "status", "id": )" + std::string(100000, '[') +
-                           std::string(100000, ']') + "}";
+  const std::string deep =
+      R"({"cmd": "status", "id": )" + std::string(100000, '[') + std::string(100000, ']') + "}";
   expect_bad_request(deep, "\"id\" must be a string or a number");
   expect_bad_request(std::string(100000, '['), "JSON object");
 }
@@ -293,7 +304,8 @@ TEST(ControlProtocol, ReplyLinesMustBeShallowJsonObjects) {
   EXPECT_FALSE(parse_reply_line("[1]"));
   EXPECT_FALSE(parse_reply_line("{\"ok\": tru"));
   EXPECT_FALSE(parse_reply_line("{\"ok\": \"caf\xE9\"}"));
-  const std::string deep = R"({"ok": true, "x": )" + std::string(1000, '[') + std::string(1000, ']') + "}";
+  const std::string deep =
+      R"({"ok": true, "x": )" + std::string(1000, '[') + std::string(1000, ']') + "}";
   EXPECT_FALSE(parse_reply_line(deep));
 }
 

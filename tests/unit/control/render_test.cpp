@@ -27,8 +27,9 @@ core::StatusSnapshot sample_status() {
   status.lock_holder = "migration-agent@web-2:812";
   status.auto_migrate = true;
   status.paused = true;
-  status.last_run = core::RunSummary{"auto", "upgrade", "failed", "2026-01-25T12:00:00Z",
-                                     "2026-01-25T12:00:01Z", 1, "relation exists"};
+  status.last_run = core::RunSummary{
+      "auto", "upgrade",        "failed", "2026-01-25T12:00:00Z", "2026-01-25T12:00:01Z",
+      1,      "relation exists"};
   status.last_check_unix = 1769342400;
   status.not_ready_reason = "1 revision pending";
   return status;
@@ -37,11 +38,17 @@ core::StatusSnapshot sample_status() {
 TEST(ControlReplies, StatusReplyCarriesEverySnapshotField) {
   const json reply = make_status_reply(sample_status());
   EXPECT_EQ(reply["ok"], true);
-  for (const char* field :
-       {"migrations_dir", "migration_files", "file_problems", "heads", "database", "database_up",
-        "database_error", "version_table_exists", "revisions", "pending", "drift", "lock_holder",
-        "auto_migrate", "paused", "migrating", "current_step", "last_run", "last_success_unix",
-        "last_check_unix", "holding_reason", "ready", "not_ready_reason"}) {
+  for (const char* field : {"migrations_dir",  "migration_files",
+                            "file_problems",   "heads",
+                            "database",        "database_up",
+                            "database_error",  "version_table_exists",
+                            "revisions",       "pending",
+                            "drift",           "lock_holder",
+                            "auto_migrate",    "paused",
+                            "migrating",       "current_step",
+                            "last_run",        "last_success_unix",
+                            "last_check_unix", "holding_reason",
+                            "ready",           "not_ready_reason"}) {
     EXPECT_TRUE(reply.contains(field)) << field;
   }
   EXPECT_EQ(reply["drift"][0], json::parse(R"({"kind": "behind", "message": "1 revision pending",
@@ -75,11 +82,11 @@ TEST(ControlReplies, ProgressBuildersHaveDocumentedShape) {
 }
 
 TEST(ControlRender, StepProgressReadsLikeALogLine) {
-  const json line = {{"progress", make_step_progress({"20260125_120000", "upgrade",
-                                                      StepState::applied, 12, ""})}};
+  const json line = {
+      {"progress", make_step_progress({"20260125_120000", "upgrade", StepState::applied, 12, ""})}};
   EXPECT_EQ(render_progress(line), "upgrade 20260125_120000 applied (12 ms)");
-  const json failed = {{"progress", make_step_progress({"a1", "downgrade", StepState::failed, 3,
-                                                        "syntax error"})}};
+  const json failed = {
+      {"progress", make_step_progress({"a1", "downgrade", StepState::failed, 3, "syntax error"})}};
   EXPECT_EQ(render_progress(failed), "downgrade a1 failed (3 ms): syntax error");
   EXPECT_EQ(render_progress({{"progress", make_lock_progress(LockState::waiting, "web-2")}}),
             "waiting for the migration lock (held by web-2)");
@@ -129,13 +136,24 @@ TEST(ControlRender, ExitCodeHonoursDaemonThenCodeThenDefaults) {
   EXPECT_EQ(exit_code_for_reply(Command::upgrade,
                                 json::parse(R"({"ok": false, "code": "x", "exit_code": 5})")),
             5);
-  EXPECT_EQ(exit_code_for_reply(Command::upgrade, json::parse(R"({"ok": false, "code": "lock_timeout"})")), 4);
-  EXPECT_EQ(exit_code_for_reply(Command::upgrade, json::parse(R"({"ok": false, "code": "unreachable"})")), 3);
-  EXPECT_EQ(exit_code_for_reply(Command::upgrade, json::parse(R"({"ok": false, "code": "forbidden"})")), 2);
-  EXPECT_EQ(exit_code_for_reply(Command::upgrade, json::parse(R"({"ok": false, "code": "busy"})")), 6);
-  EXPECT_EQ(exit_code_for_reply(Command::upgrade, json::parse(R"({"ok": false, "code": "new_code"})")), 2);
-  EXPECT_EQ(exit_code_for_reply(Command::upgrade, json::parse(R"({"ok": false, "exit_code": 999})")), 2);
-  EXPECT_EQ(exit_code_for_reply(Command::check, json::parse(R"({"ok": true, "in_sync": false})")), 1);
+  EXPECT_EQ(exit_code_for_reply(Command::upgrade,
+                                json::parse(R"({"ok": false, "code": "lock_timeout"})")),
+            4);
+  EXPECT_EQ(
+      exit_code_for_reply(Command::upgrade, json::parse(R"({"ok": false, "code": "unreachable"})")),
+      3);
+  EXPECT_EQ(
+      exit_code_for_reply(Command::upgrade, json::parse(R"({"ok": false, "code": "forbidden"})")),
+      2);
+  EXPECT_EQ(exit_code_for_reply(Command::upgrade, json::parse(R"({"ok": false, "code": "busy"})")),
+            6);
+  EXPECT_EQ(
+      exit_code_for_reply(Command::upgrade, json::parse(R"({"ok": false, "code": "new_code"})")),
+      2);
+  EXPECT_EQ(
+      exit_code_for_reply(Command::upgrade, json::parse(R"({"ok": false, "exit_code": 999})")), 2);
+  EXPECT_EQ(exit_code_for_reply(Command::check, json::parse(R"({"ok": true, "in_sync": false})")),
+            1);
   EXPECT_EQ(exit_code_for_reply(Command::check, json::parse(R"({"ok": true, "drift": [{}]})")), 1);
   EXPECT_EQ(exit_code_for_reply(Command::check, json::parse(R"({"ok": true, "drift": []})")), 0);
 }

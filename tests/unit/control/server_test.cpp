@@ -40,11 +40,12 @@ mode_t mode_of(const std::string& path) {
 
 TEST(ControlServer, AnswersStatusAndEchoesId) {
   ControlServerHarness harness;
-  harness.handler().set_behavior([](const Request&, const Peer&, std::shared_ptr<ReplyStream> reply) {
-    core::StatusSnapshot status;
-    status.revisions = {"b2"};
-    reply->finish(make_status_reply(status));
-  });
+  harness.handler().set_behavior(
+      [](const Request&, const Peer&, std::shared_ptr<ReplyStream> reply) {
+        core::StatusSnapshot status;
+        status.revisions = {"b2"};
+        reply->finish(make_status_reply(status));
+      });
   RawClient client(harness.socket());
   const json reply = client.request(R"({"cmd": "status", "id": "q1"})");
   EXPECT_EQ(reply["ok"], true);
@@ -224,8 +225,9 @@ TEST(ControlServer, ClientThatShutsDownWritingStillGetsItsReply) {
 TEST(ControlServer, PipelinedRequestsAreAnsweredInOrder) {
   ControlServerHarness harness;
   RawClient client(harness.socket());
-  client.write("{\"cmd\": \"status\", \"id\": 1}\n{\"cmd\": \"bogus\", \"id\": 2}\n"
-               "{\"cmd\": \"check\", \"id\": 3}\n");
+  client.write(
+      "{\"cmd\": \"status\", \"id\": 1}\n{\"cmd\": \"bogus\", \"id\": 2}\n"
+      "{\"cmd\": \"check\", \"id\": 3}\n");
   EXPECT_EQ(client.read_json(5s)["id"], 1);
   EXPECT_EQ(client.read_json(5s)["id"], 2);
   const json third = client.read_json(5s);
@@ -252,13 +254,13 @@ TEST(ControlServer, TwoHundredConcurrentClientsAreAllAnswered) {
   config::ControlConfig config;
   config.max_connections = 256;
   ControlServerHarness harness(config);
-  harness.handler().set_behavior([&](const Request& request, const Peer&,
-                                     std::shared_ptr<ReplyStream> reply) {
-    harness.handler().spawn([reply, id = request.id] {
-      std::this_thread::sleep_for(20ms);  // all 200 are open at once
-      reply->finish({{"ok", true}, {"echo", id}});
-    });
-  });
+  harness.handler().set_behavior(
+      [&](const Request& request, const Peer&, std::shared_ptr<ReplyStream> reply) {
+        harness.handler().spawn([reply, id = request.id] {
+          std::this_thread::sleep_for(20ms);  // all 200 are open at once
+          reply->finish({{"ok", true}, {"echo", id}});
+        });
+      });
   std::atomic<int> answered{0};
   std::vector<std::thread> clients;
   for (int i = 0; i < 200; ++i) {
@@ -280,9 +282,10 @@ TEST(ControlServer, ClientThatNeverReadsDoesNotStallOthers) {
   config.idle_timeout = 500ms;
   ControlServerHarness harness(config);
   const std::string big(100'000, 'r');
-  harness.handler().set_behavior([&](const Request&, const Peer&, std::shared_ptr<ReplyStream> reply) {
-    reply->finish({{"ok", true}, {"blob", big}});
-  });
+  harness.handler().set_behavior(
+      [&](const Request&, const Peer&, std::shared_ptr<ReplyStream> reply) {
+        reply->finish({{"ok", true}, {"blob", big}});
+      });
   RawClient hog(harness.socket());
   std::string pipelined;
   for (int i = 0; i < 100; ++i) pipelined += "{\"cmd\": \"status\"}\n";
@@ -304,16 +307,16 @@ TEST(ControlServer, StreamingToAClientThatNeverReadsIsCappedThenDropped) {
   options.max_queued_output_bytes = 256 * 1024;
   ControlServerHarness harness({}, options);
   std::atomic<bool> done{false};
-  harness.handler().set_behavior([&](const Request& request, const Peer&,
-                                     std::shared_ptr<ReplyStream> reply) {
-    if (request.command != Command::upgrade) return reply->finish({{"ok", true}});
-    harness.handler().spawn([reply, &done] {
-      const std::string text(1000, 'p');
-      for (int i = 0; i < 5000; ++i) reply->progress(make_message_progress(text));  // ~5 MB
-      reply->finish({{"ok", true}});
-      done = true;
-    });
-  });
+  harness.handler().set_behavior(
+      [&](const Request& request, const Peer&, std::shared_ptr<ReplyStream> reply) {
+        if (request.command != Command::upgrade) return reply->finish({{"ok", true}});
+        harness.handler().spawn([reply, &done] {
+          const std::string text(1000, 'p');
+          for (int i = 0; i < 5000; ++i) reply->progress(make_message_progress(text));  // ~5 MB
+          reply->finish({{"ok", true}});
+          done = true;
+        });
+      });
   RawClient hog(harness.socket());
   ASSERT_TRUE(hog.write("{\"cmd\": \"upgrade\"}\n"));
   EXPECT_TRUE(harness.wait_for_event(ServerEvent::Kind::slow_reader_dropped, 10s));
@@ -325,19 +328,19 @@ TEST(ControlServer, StreamingToAClientThatNeverReadsIsCappedThenDropped) {
 
 TEST(ControlServer, ProgressLinesFromAWorkerThreadPrecedeTheFinalReply) {
   ControlServerHarness harness;
-  harness.handler().set_behavior([&](const Request& request, const Peer&,
-                                     std::shared_ptr<ReplyStream> reply) {
-    if (request.command != Command::upgrade) return reply->finish({{"ok", true}});
-    harness.handler().spawn([reply, target = request.target()] {
-      reply->progress(make_lock_progress(LockState::acquired, std::nullopt));
-      for (const char* revision : {"a1", "b2"}) {
-        std::this_thread::sleep_for(10ms);
-        reply->progress(make_step_progress({revision, "upgrade", StepState::applied, 12, ""}));
-      }
-      reply->finish({{"ok", true}, {"target", target}, {"steps_applied", 2}});
-      reply->progress(make_message_progress("too late"));  // ignored after finish
-    });
-  });
+  harness.handler().set_behavior(
+      [&](const Request& request, const Peer&, std::shared_ptr<ReplyStream> reply) {
+        if (request.command != Command::upgrade) return reply->finish({{"ok", true}});
+        harness.handler().spawn([reply, target = request.target()] {
+          reply->progress(make_lock_progress(LockState::acquired, std::nullopt));
+          for (const char* revision : {"a1", "b2"}) {
+            std::this_thread::sleep_for(10ms);
+            reply->progress(make_step_progress({revision, "upgrade", StepState::applied, 12, ""}));
+          }
+          reply->finish({{"ok", true}, {"target", target}, {"steps_applied", 2}});
+          reply->progress(make_message_progress("too late"));  // ignored after finish
+        });
+      });
   RawClient client(harness.socket());
   client.write("{\"cmd\": \"upgrade\", \"id\": 5}\n");
   const json lock = client.read_json(5s);
@@ -356,10 +359,11 @@ TEST(ControlServer, ProgressLinesFromAWorkerThreadPrecedeTheFinalReply) {
 
 TEST(ControlServer, HandlerThatThrowsOrDropsTheStreamYieldsInternalError) {
   ControlServerHarness harness;
-  harness.handler().set_behavior([](const Request& request, const Peer&, std::shared_ptr<ReplyStream>) {
-    if (request.command == Command::history) throw std::runtime_error("boom");
-    // Otherwise the stream is dropped without finish().
-  });
+  harness.handler().set_behavior(
+      [](const Request& request, const Peer&, std::shared_ptr<ReplyStream>) {
+        if (request.command == Command::history) throw std::runtime_error("boom");
+        // Otherwise the stream is dropped without finish().
+      });
   RawClient client(harness.socket());
   const json thrown = client.request(R"({"cmd": "history", "id": 1})");
   EXPECT_EQ(thrown["code"], "internal");
@@ -370,9 +374,10 @@ TEST(ControlServer, HandlerThatThrowsOrDropsTheStreamYieldsInternalError) {
 
 TEST(ControlServer, MalformedFinalReplyBecomesInternalError) {
   ControlServerHarness harness;
-  harness.handler().set_behavior([](const Request&, const Peer&, std::shared_ptr<ReplyStream> reply) {
-    reply->finish({{"result", "no ok field"}});
-  });
+  harness.handler().set_behavior(
+      [](const Request&, const Peer&, std::shared_ptr<ReplyStream> reply) {
+        reply->finish({{"result", "no ok field"}});
+      });
   RawClient client(harness.socket());
   EXPECT_EQ(client.request(R"({"cmd": "status"})")["code"], "internal");
 }
@@ -381,13 +386,15 @@ TEST(ControlServer, StopClosesConnectionsRemovesSocketAndIgnoresLateReplies) {
   auto harness = std::make_unique<ControlServerHarness>();
   std::shared_ptr<ReplyStream> held;
   std::mutex mutex;
-  harness->handler().set_behavior([&](const Request&, const Peer&, std::shared_ptr<ReplyStream> reply) {
-    std::lock_guard lock(mutex);
-    held = std::move(reply);
-  });
+  harness->handler().set_behavior(
+      [&](const Request&, const Peer&, std::shared_ptr<ReplyStream> reply) {
+        std::lock_guard lock(mutex);
+        held = std::move(reply);
+      });
   RawClient client(harness->socket());
   client.write("{\"cmd\": \"upgrade\"}\n");
-  for (int i = 0; i < 100 && harness->handler().calls().empty(); ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 100 && harness->handler().calls().empty(); ++i)
+    std::this_thread::sleep_for(10ms);
   ASSERT_EQ(harness->handler().calls().size(), 1u);
   const std::string socket = harness->socket();
   harness->stop();
