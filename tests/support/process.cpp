@@ -207,6 +207,7 @@ ProcessResult BackgroundProcess::wait(std::chrono::milliseconds timeout) {
 }
 
 std::string agent_binary() { return MAGENT_AGENT_BIN; }
+std::string ctl_binary() { return MAGENT_CTL_BIN; }
 std::string source_dir() { return MAGENT_SOURCE_DIR; }
 
 }  // namespace magent::test

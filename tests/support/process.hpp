@@ -63,6 +63,8 @@ class BackgroundProcess {
 
 // Path of the built migration-agent binary.
 std::string agent_binary();
+// Path of the built migrationctl binary.
+std::string ctl_binary();
 // Path of the source tree (for migrations/ and config/).
 std::string source_dir();
 
