@@ -244,7 +244,9 @@ StepResult run_step(const StepContext& ctx, const core::Step& step,
   return result;
 }
 
-// A stamp runs nothing: all of its row changes and one ledger row in one transaction.
+// A stamp runs nothing: all of its row changes and one ledger row in one transaction. A
+// stamp to where the database already is still records its row: it is how an operator
+// settles a failed step whose changes were rolled back (`failed` drift ends at a stamp).
 core::Plan merge_stamp_steps(const core::Plan& plan) {
   core::Plan merged = plan;
   merged.steps.clear();
@@ -252,7 +254,7 @@ core::Plan merge_stamp_steps(const core::Plan& plan) {
   for (const auto& step : plan.steps) {
     all.version_ops.insert(all.version_ops.end(), step.version_ops.begin(), step.version_ops.end());
   }
-  if (!all.version_ops.empty()) merged.steps.push_back(std::move(all));
+  merged.steps.push_back(std::move(all));
   return merged;
 }
 
