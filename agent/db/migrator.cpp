@@ -285,8 +285,6 @@ core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& gr
   if (!guard) return guard.error();
   outcome.lock_waited = guard->waited();
 
-  if (auto made = ensure_version_table(db, settings.version_table); !made) return made.error();
-  if (auto made = ensure_ledger(db, settings.ledger_table); !made) return made.error();
   auto state = read_versions(db, settings.version_table);  // re-read under the lock
   if (!state) return state.error();
 
@@ -301,6 +299,10 @@ core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& gr
                       "created); pass --force if that is really what you want");
   }
   if (request.dry_run || outcome.plan.steps.empty()) return outcome;
+
+  // Only now that there is something to apply: a bad target or a no-op writes nothing.
+  if (auto made = ensure_version_table(db, settings.version_table); !made) return made.error();
+  if (auto made = ensure_ledger(db, settings.ledger_table); !made) return made.error();
 
   if (auto set = db.set_step_timeouts(settings.step_timeouts); !set) return set.error();
   StepContext ctx{db, request, settings, clock};
