@@ -26,6 +26,14 @@ class CliConcurrency : public CliTest {
   }
 };
 
+// The kinds of drift in a `check --json` document, in order.
+std::vector<std::string> drift_kinds(const nlohmann::json& check) {
+  std::vector<std::string> kinds;
+  if (!check.is_object() || !check["drift"].is_array()) return kinds;
+  for (const auto& d : check["drift"]) kinds.push_back(d.value("kind", "?"));
+  return kinds;
+}
+
 // Polls `condition` every 20 ms for up to `limit`.
 template <typename Condition>
 bool eventually(Condition condition, std::chrono::milliseconds limit = 15s) {
@@ -170,10 +178,22 @@ TEST_P(CliKilledAgent, NextUpgradeFinishesTheJobAndNothingIsAppliedTwice) {
   }
   EXPECT_TRUE(contains(busy.err, "migration-agent")) << busy.err;
 
+  // A step that is running is not a failed step; check names who is running it.
+  nlohmann::json running = agent.run_json({"check"}, 1);
+  EXPECT_EQ(drift_kinds(running), std::vector<std::string>{"behind"}) << running.dump();
+  EXPECT_TRUE(contains(running.value("lock_holder", ""), ":" + std::to_string(stuck.pid())))
+      << running.dump();
+
   ASSERT_TRUE(stuck.signal(SIGKILL));
   ProcessResult killed = stuck.wait(10s);
   EXPECT_EQ(killed.signal, SIGKILL);
   db->sql("DELETE FROM hold");  // s2 no longer sleeps
+
+  // Killed: on MariaDB its `started` row now tells of a step that died half-way.
+  nlohmann::json dead = agent.run_json({"check"}, 1);
+  auto kinds = drift_kinds(dead);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "failed"), db->engine() == Engine::mysql ? 1 : 0)
+      << dead.dump();
 
   ProcessResult next = agent.run({"upgrade"});
   end_orphaned_sleep(*db);
