@@ -1,6 +1,7 @@
 #include "agent/db/inspect.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "agent/db/version_store.hpp"
@@ -24,9 +25,26 @@ core::Result<std::vector<core::DatabaseFacts::AppliedChecksum>> applied_checksum
   return out;
 }
 
-// Failed or unfinished steps, minus those an operator has since settled with a stamp.
+// Whether `entry` was written by the process that holds the migration lock now: the
+// holder is described as "name@host:pid (...)" by every adapter. A `started` row of that
+// process is a step still running, not one that died half-way.
+bool written_by_lock_holder(const LedgerEntry& entry, const std::optional<std::string>& holder) {
+  if (!holder || entry.host.empty() || entry.pid <= 0) return false;
+  const std::string tag = "@" + entry.host + ":" + std::to_string(entry.pid);
+  for (auto at = holder->find(tag); at != std::string::npos; at = holder->find(tag, at + 1)) {
+    const std::size_t end = at + tag.size();
+    if (end == holder->size() || std::isdigit(static_cast<unsigned char>((*holder)[end])) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Failed or unfinished steps, minus those an operator has since settled with a stamp and
+// those the lock holder is running right now.
 std::vector<core::DatabaseFacts::Unresolved> unresolved_since_stamp(
-    const std::vector<LedgerEntry>& unresolved, const std::vector<LedgerEntry>& recent) {
+    const std::vector<LedgerEntry>& unresolved, const std::vector<LedgerEntry>& recent,
+    const std::vector<std::optional<std::string>>& lock_holders) {
   std::optional<std::int64_t> last_stamp;
   for (const LedgerEntry& e : recent) {
     if (e.direction == LedgerDirection::stamp && e.outcome == LedgerOutcome::succeeded) {
@@ -36,6 +54,11 @@ std::vector<core::DatabaseFacts::Unresolved> unresolved_since_stamp(
   std::vector<core::DatabaseFacts::Unresolved> out;
   for (const LedgerEntry& e : unresolved) {
     if (last_stamp && e.id < *last_stamp) continue;
+    if (e.outcome == LedgerOutcome::started &&
+        std::any_of(lock_holders.begin(), lock_holders.end(),
+                    [&](const auto& holder) { return written_by_lock_holder(e, holder); })) {
+      continue;
+    }
     out.push_back({e.revision, std::string(to_string(e.outcome)), e.error.value_or(""),
                    format_timestamp(e.started_at)});
   }
@@ -48,6 +71,11 @@ core::Result<Inspection> inspect(Database& db, const VersionTable& version_table
                                  const LedgerTable& ledger_table, const std::string& lock_key,
                                  std::size_t recent_rows) {
   Inspection out;
+  // The holder before and after the ledger is read: a running step's `started` row is
+  // recognised as long as its process held the lock at either moment.
+  auto holder_before = db.lock_holder(lock_key);
+  if (!holder_before) return holder_before.error();
+
   auto versions = read_versions(db, version_table);
   if (!versions) return versions.error();
   out.facts.version_table_exists = versions->table_exists;
@@ -61,7 +89,11 @@ core::Result<Inspection> inspect(Database& db, const VersionTable& version_table
     if (!recent) return recent.error();
     auto unresolved = unresolved_entries(db, ledger_table, 20);
     if (!unresolved) return unresolved.error();
-    out.facts.unresolved = unresolved_since_stamp(*unresolved, *recent);
+    auto holder_after = db.lock_holder(lock_key);
+    if (!holder_after) return holder_after.error();
+    out.lock_holder = *holder_after;
+    out.facts.unresolved =
+        unresolved_since_stamp(*unresolved, *recent, {*holder_before, out.lock_holder});
     auto checksums = applied_checksums(db, ledger_table);
     if (!checksums) return checksums.error();
     out.facts.applied_checksums = std::move(*checksums);
@@ -77,9 +109,7 @@ core::Result<Inspection> inspect(Database& db, const VersionTable& version_table
     }
   }
 
-  auto holder = db.lock_holder(lock_key);
-  if (!holder) return holder.error();
-  out.lock_holder = *holder;
+  if (!out.ledger_exists) out.lock_holder = *holder_before;
   return out;
 }
 
