@@ -1,5 +1,7 @@
 // The shipped example set (migrations/) through the real binary on every engine: upgrade,
 // downgrade to base and back, the --force guard, and the ledger rows each step leaves.
+#include <fstream>
+
 #include <gtest/gtest.h>
 
 #include "tests/support/cli_fixture.hpp"
@@ -71,6 +73,15 @@ TEST_P(CliExampleSet, DowngradeBaseWithoutForceExitsTwoAndChangesNothing) {
   EXPECT_EQ(version_rows(*db), std::vector<std::string>{m_set.head()});
   EXPECT_EQ(user_tables(*db), m_set.tables);
   EXPECT_EQ(ledger_rows(*db).size(), ledger_before);
+
+  // A relative target that ends at base needs --force just the same.
+  const std::string all = "-" + std::to_string(m_set.revisions.size());
+  ProcessResult relative = agent.run({"downgrade", all});
+  EXPECT_EQ(relative.exit_code, 2) << describe(relative);
+  EXPECT_TRUE(contains(relative.err, "--force")) << relative.err;
+  EXPECT_EQ(version_rows(*db), std::vector<std::string>{m_set.head()});
+  EXPECT_EQ(user_tables(*db), m_set.tables);
+  EXPECT_EQ(ledger_rows(*db).size(), ledger_before);
 }
 
 TEST_P(CliExampleSet, DowngradeToTheFirstRevisionIsAllowedWithoutForce) {
@@ -113,6 +124,25 @@ TEST_P(CliExampleSet, EveryUpgradeStepLeavesOneSucceededLedgerRowWithTheFileChec
   }
   ProcessResult version = run_agent({"--version"}, m_temp.path());
   EXPECT_TRUE(contains(version.out, ledger.front().agent_version)) << version.out;
+}
+
+TEST_P(CliExampleSet, EditingAnAppliedFileIsReportedAsChecksumDrift) {
+  MAGENT_REQUIRE_DATABASE(db, GetParam(), m_temp);
+  const auto dir = m_temp.path() / "migrations";
+  std::filesystem::copy(m_set.dir, dir);
+  AgentRunner agent(db->url(), dir, m_temp.path());
+  ASSERT_EQ(agent.run({"upgrade"}).exit_code, 0);
+  ASSERT_EQ(agent.run({"check"}).exit_code, 0);
+
+  const auto edited = dir / std::filesystem::path(m_set.paths.at(m_set.revisions[1])).filename();
+  std::string text = read_file(edited);
+  std::ofstream(edited, std::ios::binary) << text << "\n-- edited after it was applied\n";
+  nlohmann::json check = agent.run_json({"check"}, 1);
+  ASSERT_TRUE(check.is_object());
+  ASSERT_EQ(check["drift"].size(), 1U) << check.dump();
+  EXPECT_EQ(check["drift"][0]["kind"], "checksum");
+  EXPECT_TRUE(contains(check["drift"][0].value("message", ""), m_set.revisions[1]))
+      << check.dump();
 }
 
 MAGENT_CLI_ALL_ENGINES(CliExampleSet);
