@@ -192,13 +192,17 @@ TEST_P(CliBadInput, DowngradeToARevisionThatIsNotBelowExitsTwoAndChangesNothing)
   EXPECT_EQ(user_tables(*db), std::vector<std::string>{"t_one"});
 }
 
-TEST_P(CliBadInput, UnknownVerbAndMissingTargetExitTwo) {
+TEST_P(CliBadInput, UnknownVerbMissingTargetOrASecondTargetExitsTwoAndWritesNothing) {
   MAGENT_REQUIRE_DATABASE(db, GetParam(), m_temp);
   AgentRunner agent(db->url(), m_set.dir(), m_temp.path());
   for (const auto& args : {std::vector<std::string>{"upgrayedd"},
                            std::vector<std::string>{"downgrade"},
                            std::vector<std::string>{"stamp"},
-                           std::vector<std::string>{"upgrade", "--no-such-flag"}}) {
+                           std::vector<std::string>{"upgrade", "--no-such-flag"},
+                           // One TARGET only: a second one must not be silently dropped.
+                           std::vector<std::string>{"upgrade", "r1", "r2"},
+                           std::vector<std::string>{"plan", "r1", "r2"},
+                           std::vector<std::string>{"downgrade", "base", "r1", "--force"}}) {
     ProcessResult r = agent.run(args);
     EXPECT_EQ(r.exit_code, 2) << args.front() << ": " << describe(r);
     EXPECT_TRUE(contains(r.err, "migration-agent:")) << r.err;
