@@ -25,23 +25,36 @@ core::Result<std::vector<core::DatabaseFacts::AppliedChecksum>> applied_checksum
   return out;
 }
 
-// Whether `entry` was written by the process that holds the migration lock now: the
-// holder is described as "name@host:pid (...)" by every adapter. A `started` row of that
-// process is a step still running, not one that died half-way.
-bool written_by_lock_holder(const LedgerEntry& entry, const std::optional<std::string>& holder) {
-  if (!holder || entry.host.empty() || entry.pid <= 0) return false;
-  const std::string tag = "@" + entry.host + ":" + std::to_string(entry.pid);
-  for (auto at = holder->find(tag); at != std::string::npos; at = holder->find(tag, at + 1)) {
-    const std::size_t end = at + tag.size();
-    if (end == holder->size() || std::isdigit(static_cast<unsigned char>((*holder)[end])) == 0) {
-      return true;
-    }
+// The "host:pid" a lock holder description names in its first word ("name@host:pid
+// (...)", as every adapter writes it for an agent), or "" when it names no process (a
+// MySQL server without performance_schema, an operator's psql, a bare lock file).
+std::string holder_process(const std::string& holder) {
+  const std::string first = holder.substr(0, holder.find(' '));
+  const auto at = first.find('@');
+  const auto colon = first.rfind(':');
+  if (at == std::string::npos || colon == std::string::npos || colon < at ||
+      colon + 1 == first.size()) {
+    return "";
   }
-  return false;
+  for (std::size_t i = colon + 1; i < first.size(); ++i) {
+    if (std::isdigit(static_cast<unsigned char>(first[i])) == 0) return "";
+  }
+  return first.substr(at + 1);
+}
+
+// Whether the `started` row `entry` is a step running right now rather than one that died
+// half-way: someone holds the migration lock, the row is the newest in the ledger (a
+// holder writes its step's row last), and the holder, when it names its process, is the
+// process that wrote the row.
+bool running_now(const LedgerEntry& entry, std::int64_t newest_id,
+                 const std::optional<std::string>& holder) {
+  if (!holder || entry.outcome != LedgerOutcome::started || entry.id != newest_id) return false;
+  const std::string process = holder_process(*holder);
+  return process.empty() || process == entry.host + ":" + std::to_string(entry.pid);
 }
 
 // Failed or unfinished steps, minus those an operator has since settled with a stamp and
-// those the lock holder is running right now.
+// the one the lock holder is running right now. `recent` is newest first.
 std::vector<core::DatabaseFacts::Unresolved> unresolved_since_stamp(
     const std::vector<LedgerEntry>& unresolved, const std::vector<LedgerEntry>& recent,
     const std::vector<std::optional<std::string>>& lock_holders) {
@@ -51,12 +64,12 @@ std::vector<core::DatabaseFacts::Unresolved> unresolved_since_stamp(
       last_stamp = std::max(last_stamp.value_or(0), e.id);
     }
   }
+  const std::int64_t newest_id = recent.empty() ? 0 : recent.front().id;
   std::vector<core::DatabaseFacts::Unresolved> out;
   for (const LedgerEntry& e : unresolved) {
     if (last_stamp && e.id < *last_stamp) continue;
-    if (e.outcome == LedgerOutcome::started &&
-        std::any_of(lock_holders.begin(), lock_holders.end(),
-                    [&](const auto& holder) { return written_by_lock_holder(e, holder); })) {
+    if (std::any_of(lock_holders.begin(), lock_holders.end(),
+                    [&](const auto& holder) { return running_now(e, newest_id, holder); })) {
       continue;
     }
     out.push_back({e.revision, std::string(to_string(e.outcome)), e.error.value_or(""),
