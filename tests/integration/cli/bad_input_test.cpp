@@ -31,10 +31,6 @@ UrlParts parts_of(const std::string& url) {
   return {m[1], m[2], m[3], m[4], m[5]};
 }
 
-// Server-only scenarios (passwords, hosts, ports) have no SQLite counterpart.
-#define SKIP_ON_SQLITE() \
-  if (GetParam() == Engine::sqlite) GTEST_SKIP() << "SQLite has no server to reach"
-
 class CliBadInput : public CliTest {
  protected:
   void SetUp() override {
@@ -61,8 +57,10 @@ class CliBadInput : public CliTest {
   MigrationSet m_set{m_temp.path() / "migrations"};
 };
 
-TEST_P(CliBadInput, WrongPasswordExitsThreeShowingTheUrlRedactedAndNeverThePassword) {
-  SKIP_ON_SQLITE();
+// Passwords, hosts and ports: SQLite has no server, so these run on the other two.
+class CliServerBadInput : public CliBadInput {};
+
+TEST_P(CliServerBadInput, WrongPasswordExitsThreeShowingTheUrlRedactedAndNeverThePassword) {
   MAGENT_REQUIRE_DATABASE(db, GetParam(), m_temp);
   ServerUser user(*db, "magent_cli_pw_" + std::to_string(::getpid()), "Right-Pw-1");
   UrlParts p = parts_of(db->url());
@@ -74,8 +72,7 @@ TEST_P(CliBadInput, WrongPasswordExitsThreeShowingTheUrlRedactedAndNeverThePassw
   EXPECT_EQ(table_names(*db), std::vector<std::string>{});
 }
 
-TEST_P(CliBadInput, UnknownHostExitsThree) {
-  SKIP_ON_SQLITE();
+TEST_P(CliServerBadInput, UnknownHostExitsThree) {
   MAGENT_REQUIRE_DATABASE(db, GetParam(), m_temp);
   UrlParts p = parts_of(db->url());
   const std::string host_port = "no-such-host.invalid:" + p.port;
@@ -105,8 +102,7 @@ TEST_P(CliBadInput, MissingDatabaseExitsThreeAndCreatesNothing) {
   }
 }
 
-TEST_P(CliBadInput, ClosedPortExitsThree) {
-  SKIP_ON_SQLITE();
+TEST_P(CliServerBadInput, ClosedPortExitsThree) {
   MAGENT_REQUIRE_DATABASE(db, GetParam(), m_temp);
   UrlParts p = parts_of(db->url());
   const std::string host_port = p.host + ":" + std::to_string(closed_port());
@@ -211,6 +207,8 @@ TEST_P(CliBadInput, UnknownVerbMissingTargetOrASecondTargetExitsTwoAndWritesNoth
 }
 
 MAGENT_CLI_ALL_ENGINES(CliBadInput);
+INSTANTIATE_TEST_SUITE_P(Servers, CliServerBadInput,
+                         ::testing::Values(Engine::postgresql, Engine::mysql), engine_param_name);
 
 }  // namespace
 }  // namespace magent::test
