@@ -65,14 +65,17 @@ int run(int argc, char** argv) {
   verb("heads", "print the head revision(s) of the migration files", verb_heads);
   verb("history", "print every revision, newest first", verb_history);
   verb("plan", "print the steps an upgrade would take (default target: heads)", verb_plan)
-      ->add_option("target", options.targets, "revision identifier");
+      ->add_option("target", options.targets, "revision identifier")
+      ->expected(0, 1);
   verb("check", "exit 0 when the database is at the heads with no drift, else 1 with reasons",
        verb_check);
   verb("upgrade", "apply revisions up to TARGET (default: heads)", verb_upgrade)
-      ->add_option("target", options.targets, "revision identifier (heads, head, +1, rev, label@head ...)");
+      ->add_option("target", options.targets, "revision identifier (heads, head, +1, rev, label@head ...)")
+      ->expected(0, 1);
   auto* downgrade = verb("downgrade", "revert revisions down to TARGET (never implied)", verb_downgrade);
   downgrade->add_option("target", options.targets, "revision identifier (-1, rev, base ...)")
-      ->required();
+      ->required()
+      ->expected(1);
   downgrade->add_flag("--force", options.force, "allow downgrading to base");
   auto* stamp = verb("stamp", "set alembic_version to TARGET(s) without running migrations", verb_stamp);
   stamp->add_option("target", options.targets, "revision identifier(s)")->required();

@@ -73,7 +73,10 @@ std::vector<core::NodeId> history_order(const core::RevisionGraph& graph) {
 std::string step_line(const core::Step& step) {
   std::string ops;
   for (const auto& op : step.version_ops) ops += (ops.empty() ? "" : "; ") + op_text(op);
-  if (!step.revision) return "stamp [" + ops + "]";
+  if (!step.revision) {
+    return ops.empty() ? "stamp [alembic_version already there: recorded in the ledger only]"
+                       : "stamp [" + ops + "]";
+  }
   const core::Revision& r = *step.revision;
   const std::string below = r.down_revisions.empty() ? "<base>" : comma(r.down_revisions);
   std::string from = step.direction == core::Direction::upgrade ? below : r.id;

@@ -244,7 +244,9 @@ StepResult run_step(const StepContext& ctx, const core::Step& step,
   return result;
 }
 
-// A stamp runs nothing: all of its row changes and one ledger row in one transaction.
+// A stamp runs nothing: all of its row changes and one ledger row in one transaction. A
+// stamp to where the database already is still records its row: it is how an operator
+// settles a failed step whose changes were rolled back (`failed` drift ends at a stamp).
 core::Plan merge_stamp_steps(const core::Plan& plan) {
   core::Plan merged = plan;
   merged.steps.clear();
@@ -252,7 +254,7 @@ core::Plan merge_stamp_steps(const core::Plan& plan) {
   for (const auto& step : plan.steps) {
     all.version_ops.insert(all.version_ops.end(), step.version_ops.begin(), step.version_ops.end());
   }
-  if (!all.version_ops.empty()) merged.steps.push_back(std::move(all));
+  merged.steps.push_back(std::move(all));
   return merged;
 }
 
@@ -283,8 +285,6 @@ core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& gr
   if (!guard) return guard.error();
   outcome.lock_waited = guard->waited();
 
-  if (auto made = ensure_version_table(db, settings.version_table); !made) return made.error();
-  if (auto made = ensure_ledger(db, settings.ledger_table); !made) return made.error();
   auto state = read_versions(db, settings.version_table);  // re-read under the lock
   if (!state) return state.error();
 
@@ -299,6 +299,10 @@ core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& gr
                       "created); pass --force if that is really what you want");
   }
   if (request.dry_run || outcome.plan.steps.empty()) return outcome;
+
+  // Only now that there is something to apply: a bad target or a no-op writes nothing.
+  if (auto made = ensure_version_table(db, settings.version_table); !made) return made.error();
+  if (auto made = ensure_ledger(db, settings.ledger_table); !made) return made.error();
 
   if (auto set = db.set_step_timeouts(settings.step_timeouts); !set) return set.error();
   StepContext ctx{db, request, settings, clock};

@@ -84,8 +84,9 @@ struct MigrateOutcome {
 };
 
 // Takes the migration lock (bounded by lock_timeout: ErrorKind::lock_timeout naming the
-// holder), creates the version and ledger tables if needed, re-reads alembic_version under
-// the lock, plans, and applies the plan step by step. Each step's statements, its
+// holder), re-reads alembic_version under the lock, plans, and, when there is a step to
+// apply, creates the version and ledger tables if needed and applies the plan step by step
+// (a failed plan or a no-op creates nothing). Each step's statements, its
 // alembic_version change and its ledger row commit together on engines with transactional
 // DDL; on MySQL/MariaDB (and for `-- transaction: none` steps) a `started` row is written
 // first and resolved after. The first failing step stops the run: ErrorKind::step_failed
