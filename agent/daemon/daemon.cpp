@@ -8,7 +8,10 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "agent/control/authorization.hpp"
+#include "agent/control/server.hpp"
 #include "agent/daemon/agent_state.hpp"
+#include "agent/daemon/control_handler.hpp"
 #include "agent/daemon/directory_watcher.hpp"
 #include "agent/daemon/reconciler.hpp"
 #include "agent/daemon/systemd_notifier.hpp"
@@ -68,6 +71,7 @@ class Daemon {
   void shutdown(int signo);
   ReconcilerHooks make_hooks();
   bool loop_alive() const;
+  bool start_endpoints();
 
   asio::io_context m_io;
   asio::signal_set m_signals;
@@ -80,6 +84,8 @@ class Daemon {
   std::optional<metrics::HttpEndpoint> m_http;
   std::unique_ptr<DirectoryWatcher> m_watcher;
   std::unique_ptr<Reconciler> m_reconciler;
+  std::unique_ptr<ControlHandler> m_control_handler;
+  std::unique_ptr<control::Server> m_control;
   Worker m_worker;  // destroyed first: no job outlives the reconciler
   std::atomic<bool> m_check_queued{false};
   std::atomic<std::int64_t> m_heartbeat{0};
@@ -96,16 +102,7 @@ int Daemon::run() {
   m_reconciler =
       std::make_unique<Reconciler>(m_config, m_state, platform::system_clock(), make_hooks());
   m_exporter.update(m_state.snapshot());
-  if (!m_config.metrics.listen.empty()) {
-    auto endpoint = metrics::HttpEndpoint::start(m_config.metrics, m_exporter,
-                                                 [this] { return loop_alive(); });
-    if (!endpoint) {
-      spdlog::error("{}", endpoint.error().message);
-      return 2;
-    }
-    m_http.emplace(std::move(*endpoint));
-    spdlog::info("metrics, /healthz and /readyz on http://{}", m_config.metrics.listen);
-  }
+  if (!start_endpoints()) return 2;
 
   wait_signal();
   start_watcher();
@@ -127,6 +124,36 @@ int Daemon::run() {
   if (m_http) m_http->stop();
   spdlog::info("stopped");
   return 0;
+}
+
+bool Daemon::start_endpoints() {
+  if (!m_config.metrics.listen.empty()) {
+    auto endpoint = metrics::HttpEndpoint::start(m_config.metrics, m_exporter,
+                                                 [this] { return loop_alive(); });
+    if (!endpoint) {
+      spdlog::error("{}", endpoint.error().message);
+      return false;
+    }
+    m_http.emplace(std::move(*endpoint));
+    spdlog::info("metrics, /healthz and /readyz on http://{}", m_config.metrics.listen);
+  }
+  if (!m_config.control.socket.empty()) {
+    m_control_handler = std::make_unique<ControlHandler>(
+        m_worker, *m_reconciler, m_state, [this] { asio::post(m_io, [this] { reload(); }); });
+    control::ServerOptions options;
+    options.on_event = [](const control::ServerEvent& event) {
+      spdlog::warn("control socket: {} ({})", event.message, control::describe(event.peer));
+    };
+    auto server = control::Server::start(m_io, m_config.control, *m_control_handler, options);
+    if (!server) {
+      spdlog::error("{}", server.error().message);
+      if (m_http) m_http->stop();
+      return false;
+    }
+    m_control = std::move(*server);
+    spdlog::info("control socket {}", m_config.control.socket);
+  }
+  return true;
 }
 
 ReconcilerHooks Daemon::make_hooks() {
@@ -292,6 +319,7 @@ void Daemon::shutdown(int signo) {
   m_reconciler->request_stop();
   m_worker.stop();
   if (m_watcher) m_watcher->stop();
+  if (m_control) m_control->stop();
   m_signals.cancel();
   m_io.stop();
 }
