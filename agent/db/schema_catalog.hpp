@@ -60,6 +60,9 @@ core::Result<Rows> catalog_query(Database& db, std::string_view sql, std::size_t
 // so a definition's layout does not count, only its text.
 std::string collapse_whitespace(std::string_view sql);
 
+// `sql` with every `token` replaced by `value` (queries keep their text in one literal).
+std::string expand(std::string_view sql, std::string_view token, std::string_view value);
+
 // "a, b, c".
 std::string join(const std::vector<std::string>& parts, std::string_view separator = ", ");
 

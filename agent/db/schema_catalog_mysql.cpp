@@ -36,8 +36,8 @@ std::array<int, 3> version_numbers(std::string_view version) {
 
 // Resolves the database in scope and what the server's information_schema offers.
 core::Result<Server> probe(Database& db, const std::string& schema) {
-  auto rows = catalog_query(db, "SELECT COALESCE(NULLIF(?, ''), DATABASE()), VERSION()", 2,
-                            {schema});
+  auto rows =
+      catalog_query(db, "SELECT COALESCE(NULLIF(?, ''), DATABASE()), VERSION()", 2, {schema});
   if (!rows) return rows.error();
   if (rows->empty() || !rows->front().at(0)) {
     return core::make_error(core::ErrorKind::config,
@@ -113,7 +113,8 @@ core::Result<void> read_indexes(Database& db, const Server& server, CatalogBuild
     if (table == nullptr) continue;
     const std::string columns = "(" + join(index.keys) + ")";
     if (key.second == "PRIMARY") {
-      table->constraints.push_back({ConstraintKind::primary_key, key.second, "PRIMARY KEY " + columns});
+      table->constraints.push_back(
+          {ConstraintKind::primary_key, key.second, "PRIMARY KEY " + columns});
       continue;
     }
     const std::string prefix = index.type == "BTREE" ? "" : "USING " + index.type + " ";
@@ -122,8 +123,7 @@ core::Result<void> read_indexes(Database& db, const Server& server, CatalogBuild
   return {};
 }
 
-core::Result<void> read_foreign_keys(Database& db, const Server& server,
-                                     CatalogBuilder& builder) {
+core::Result<void> read_foreign_keys(Database& db, const Server& server, CatalogBuilder& builder) {
   auto rows = catalog_query(
       db,
       "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA,"
@@ -145,8 +145,8 @@ core::Result<void> read_foreign_keys(Database& db, const Server& server,
   for (const Row& row : *rows) {
     ForeignKey& fk = keys[{text(row, 0), text(row, 1)}];
     const std::string referenced_schema = text(row, 3);
-    fk.referenced = referenced_schema == server.schema ? text(row, 4)
-                                                       : referenced_schema + "." + text(row, 4);
+    fk.referenced =
+        referenced_schema == server.schema ? text(row, 4) : referenced_schema + "." + text(row, 4);
     fk.on_update = text(row, 6);
     fk.on_delete = text(row, 7);
     fk.from.push_back(text(row, 2));
@@ -172,15 +172,14 @@ core::Result<void> read_checks(Database& db, const Server& server, CatalogBuilde
   // MariaDB names checks per table (a column check is named after its column) and lists
   // the table; MySQL names them per database and lists the table only in TABLE_CONSTRAINTS.
   const std::string sql =
-      server.mariadb
-          ? "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE"
-            " FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?"
-          : "SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE"
-            " FROM information_schema.TABLE_CONSTRAINTS tc"
-            " JOIN information_schema.CHECK_CONSTRAINTS cc"
-            "   ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA"
-            "   AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME"
-            " WHERE tc.TABLE_SCHEMA = ? AND tc.CONSTRAINT_TYPE = 'CHECK'";
+      server.mariadb ? "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE"
+                       " FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?"
+                     : "SELECT tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE"
+                       " FROM information_schema.TABLE_CONSTRAINTS tc"
+                       " JOIN information_schema.CHECK_CONSTRAINTS cc"
+                       "   ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA"
+                       "   AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME"
+                       " WHERE tc.TABLE_SCHEMA = ? AND tc.CONSTRAINT_TYPE = 'CHECK'";
   auto rows = catalog_query(db, sql, 3, {server.schema});
   if (!rows) return rows.error();
   for (const Row& row : *rows) {

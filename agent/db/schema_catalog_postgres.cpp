@@ -10,9 +10,14 @@
 namespace magent::db::schema_detail {
 namespace {
 
-// The schema in scope: the one named, else the connection's current schema.
-constexpr std::string_view k_scope =
-    "n.nspname = COALESCE(NULLIF(?::text, ''), pg_catalog.current_schema())";
+// Runs a catalog query whose `{in_scope}` restricts namespace `n` to the schema in scope:
+// the one named, else the connection's current schema.
+core::Result<Rows> scoped_query(Database& db, std::string_view sql, std::size_t columns,
+                                const std::string& schema) {
+  constexpr std::string_view k_in_scope =
+      "n.nspname = COALESCE(NULLIF(?::text, ''), pg_catalog.current_schema())";
+  return catalog_query(db, expand(sql, "{in_scope}", k_in_scope), columns, {schema});
+}
 
 std::string identity(std::string_view code) {
   if (code == "a") return "identity always";
@@ -26,10 +31,9 @@ void add_extra(std::string& extra, const std::string& part) {
   extra += part;
 }
 
-core::Result<void> read_columns(Database& db, const std::string& schema,
-                                CatalogBuilder& builder) {
+core::Result<void> read_columns(Database& db, const std::string& schema, CatalogBuilder& builder) {
   // LEFT JOIN pg_attribute: a table without columns is still a table.
-  auto rows = catalog_query(
+  auto rows = scoped_query(
       db,
       "SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),"
       " a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity,"
@@ -41,9 +45,9 @@ core::Result<void> read_columns(Database& db, const std::string& schema,
       " LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid"
       " LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum"
       " LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation"
-      " WHERE " + std::string(k_scope) + " AND c.relkind IN ('r', 'p')"
+      " WHERE {in_scope} AND c.relkind IN ('r', 'p')"
       " ORDER BY c.relname, a.attnum",
-      8, {schema});
+      8, schema);
   if (!rows) return rows.error();
   for (const Row& row : *rows) {
     SchemaTable& table = builder.declare(text(row, 0));
@@ -62,22 +66,20 @@ core::Result<void> read_columns(Database& db, const std::string& schema,
 }
 
 // Indexes that are not a constraint's own (those are read as constraints).
-core::Result<void> read_indexes(Database& db, const std::string& schema,
-                                CatalogBuilder& builder) {
-  auto rows = catalog_query(
-      db,
-      "SELECT t.relname, i.relname, x.indisunique, am.amname,"
-      " pg_catalog.pg_get_indexdef(x.indexrelid), x.indisvalid"
-      " FROM pg_catalog.pg_index x"
-      " JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
-      " JOIN pg_catalog.pg_class t ON t.oid = x.indrelid"
-      " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
-      " JOIN pg_catalog.pg_am am ON am.oid = i.relam"
-      " WHERE " + std::string(k_scope) + " AND t.relkind IN ('r', 'p')"
-      " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k"
-      "   WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid"
-      "   AND k.contype IN ('p', 'u', 'x'))",
-      6, {schema});
+core::Result<void> read_indexes(Database& db, const std::string& schema, CatalogBuilder& builder) {
+  auto rows = scoped_query(db,
+                           "SELECT t.relname, i.relname, x.indisunique, am.amname,"
+                           " pg_catalog.pg_get_indexdef(x.indexrelid), x.indisvalid"
+                           " FROM pg_catalog.pg_index x"
+                           " JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
+                           " JOIN pg_catalog.pg_class t ON t.oid = x.indrelid"
+                           " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
+                           " JOIN pg_catalog.pg_am am ON am.oid = i.relam"
+                           " WHERE {in_scope} AND t.relkind IN ('r', 'p')"
+                           " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k"
+                           "   WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid"
+                           "   AND k.contype IN ('p', 'u', 'x'))",
+                           6, schema);
   if (!rows) return rows.error();
   for (const Row& row : *rows) {
     SchemaTable* table = builder.find(text(row, 0));
@@ -99,15 +101,14 @@ core::Result<void> read_indexes(Database& db, const std::string& schema,
 
 core::Result<void> read_constraints(Database& db, const std::string& schema,
                                     CatalogBuilder& builder) {
-  auto rows = catalog_query(
+  auto rows = scoped_query(
       db,
       "SELECT t.relname, k.conname, k.contype, pg_catalog.pg_get_constraintdef(k.oid, true)"
       " FROM pg_catalog.pg_constraint k"
       " JOIN pg_catalog.pg_class t ON t.oid = k.conrelid"
       " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
-      " WHERE " + std::string(k_scope) + " AND t.relkind IN ('r', 'p')"
-      " AND k.contype IN ('p', 'u', 'f', 'c', 'x')",
-      4, {schema});
+      " WHERE {in_scope} AND t.relkind IN ('r', 'p') AND k.contype IN ('p', 'u', 'f', 'c', 'x')",
+      4, schema);
   if (!rows) return rows.error();
   for (const Row& row : *rows) {
     SchemaTable* table = builder.find(text(row, 0));
@@ -130,12 +131,12 @@ core::Result<SchemaSnapshot> read_postgres_catalog(Database& db, const std::stri
   if (auto r = read_columns(db, schema, builder); !r) return r.error();
   if (auto r = read_indexes(db, schema, builder); !r) return r.error();
   if (auto r = read_constraints(db, schema, builder); !r) return r.error();
-  auto views = catalog_query(
-      db,
-      "SELECT c.relname, c.relkind, pg_catalog.pg_get_viewdef(c.oid, true)"
-      " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-      " WHERE " + std::string(k_scope) + " AND c.relkind IN ('v', 'm')",
-      3, {schema});
+  auto views = scoped_query(db,
+                            "SELECT c.relname, c.relkind, pg_catalog.pg_get_viewdef(c.oid, true)"
+                            " FROM pg_catalog.pg_class c"
+                            " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                            " WHERE {in_scope} AND c.relkind IN ('v', 'm')",
+                            3, schema);
   if (!views) return views.error();
   for (const Row& row : *views) {
     const std::string prefix = text(row, 1) == "m" ? "materialized: " : "";

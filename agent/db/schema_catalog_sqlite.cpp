@@ -12,8 +12,15 @@
 namespace magent::db::schema_detail {
 namespace {
 
-constexpr std::string_view k_user_tables =
-    "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+// Runs a catalog query after putting the attached database's sqlite_master in place of
+// `{master}`, and `{tables}` for the condition that picks its user tables (alias m).
+core::Result<Rows> master_query(Database& db, std::string_view sql, std::size_t columns,
+                                const std::string& master, const std::vector<Value>& params) {
+  constexpr std::string_view k_user_tables =
+      "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+  return catalog_query(db, expand(expand(sql, "{master}", master), "{tables}", k_user_tables),
+                       columns, params);
+}
 
 // "(lower(correo_electronico)) WHERE x > 0": CREATE INDEX text from its key list on,
 // whitespace collapsed. The key list starts at the first parenthesis outside quotes.
@@ -42,13 +49,13 @@ std::string key_column(const std::string& name, bool descending, const std::stri
 }
 
 // Reads the columns (and so the tables) and each table's primary key.
-core::Result<void> read_columns(Database& db, const std::string& master,
-                                const std::string& schema, CatalogBuilder& builder) {
-  auto rows = catalog_query(db,
-                            "SELECT m.name, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk, "
-                            "c.hidden FROM " + master + " m JOIN pragma_table_xinfo(m.name, ?) c"
-                            " WHERE " + std::string(k_user_tables) + " ORDER BY m.name, c.cid",
-                            7, {schema});
+core::Result<void> read_columns(Database& db, const std::string& master, const std::string& schema,
+                                CatalogBuilder& builder) {
+  auto rows = master_query(db,
+                           "SELECT m.name, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk,"
+                           " c.hidden FROM {master} m JOIN pragma_table_xinfo(m.name, ?) c"
+                           " WHERE {tables} ORDER BY m.name, c.cid",
+                           7, master, {schema});
   if (!rows) return rows.error();
   std::map<std::string, std::map<int, std::string>> primary_keys;  // table -> pk order -> column
   for (const Row& row : *rows) {
@@ -78,17 +85,16 @@ core::Result<void> read_columns(Database& db, const std::string& master,
 
 // Indexes made by CREATE INDEX, and UNIQUE constraints (their automatic indexes). The
 // primary key's automatic index is the primary key, read with the columns.
-core::Result<void> read_indexes(Database& db, const std::string& master,
-                                const std::string& schema, CatalogBuilder& builder) {
-  auto rows = catalog_query(
+core::Result<void> read_indexes(Database& db, const std::string& master, const std::string& schema,
+                                CatalogBuilder& builder) {
+  auto rows = master_query(
       db,
       "SELECT m.name, il.name, il.\"unique\", il.origin, ix.name, ix.\"desc\", ix.coll, s.sql"
-      " FROM " + master + " m JOIN pragma_index_list(m.name, ?) il"
+      " FROM {master} m JOIN pragma_index_list(m.name, ?) il"
       " JOIN pragma_index_xinfo(il.name, ?) ix"
-      " LEFT JOIN " + master + " s ON s.type = 'index' AND s.name = il.name"
-      " WHERE " + std::string(k_user_tables) + " AND ix.key = 1"
-      " ORDER BY m.name, il.name, ix.seqno",
-      8, {schema, schema});
+      " LEFT JOIN {master} s ON s.type = 'index' AND s.name = il.name"
+      " WHERE {tables} AND ix.key = 1 ORDER BY m.name, il.name, ix.seqno",
+      8, master, {schema, schema});
   if (!rows) return rows.error();
   struct Index {
     std::string table, origin, sql;
@@ -102,14 +108,15 @@ core::Result<void> read_indexes(Database& db, const std::string& master,
     index.unique = flag(row, 2);
     index.origin = text(row, 3);
     index.sql = text(row, 7);
-    index.keys.push_back(key_column(row.at(4).value_or("<expression>"), flag(row, 5),
-                                    text(row, 6)));
+    index.keys.push_back(
+        key_column(row.at(4).value_or("<expression>"), flag(row, 5), text(row, 6)));
   }
   for (auto& [key, index] : indexes) {
     SchemaTable* table = builder.find(index.table);
     if (table == nullptr || index.origin == "pk") continue;
     if (index.origin == "u") {
-      table->constraints.push_back({ConstraintKind::unique, "", "UNIQUE (" + join(index.keys) + ")"});
+      table->constraints.push_back(
+          {ConstraintKind::unique, "", "UNIQUE (" + join(index.keys) + ")"});
       continue;
     }
     const std::string definition =
@@ -121,12 +128,12 @@ core::Result<void> read_indexes(Database& db, const std::string& master,
 
 core::Result<void> read_foreign_keys(Database& db, const std::string& master,
                                      const std::string& schema, CatalogBuilder& builder) {
-  auto rows = catalog_query(db,
-                            "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update,"
-                            " f.on_delete, f.\"match\" FROM " + master +
-                                " m JOIN pragma_foreign_key_list(m.name, ?) f WHERE " +
-                                std::string(k_user_tables) + " ORDER BY m.name, f.id, f.seq",
-                            8, {schema});
+  auto rows = master_query(db,
+                           "SELECT m.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update,"
+                           " f.on_delete, f.\"match\""
+                           " FROM {master} m JOIN pragma_foreign_key_list(m.name, ?) f"
+                           " WHERE {tables} ORDER BY m.name, f.id, f.seq",
+                           8, master, {schema});
   if (!rows) return rows.error();
   struct ForeignKey {
     std::string referenced, on_update, on_delete, match;
@@ -164,7 +171,8 @@ core::Result<SchemaSnapshot> read_sqlite_catalog(Database& db, const std::string
   if (auto r = read_columns(db, master, name, builder); !r) return r.error();
   if (auto r = read_indexes(db, master, name, builder); !r) return r.error();
   if (auto r = read_foreign_keys(db, master, name, builder); !r) return r.error();
-  auto views = catalog_query(db, "SELECT name, sql FROM " + master + " WHERE type = 'view'", 2);
+  auto views =
+      master_query(db, "SELECT name, sql FROM {master} WHERE type = 'view'", 2, master, {});
   if (!views) return views.error();
   for (const Row& row : *views) builder.add_view(text(row, 0), text(row, 1));
   return builder.finish(core::Dialect::sqlite);

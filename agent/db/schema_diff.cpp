@@ -16,11 +16,17 @@ std::string qualified(const std::string& table, const std::string& name) {
   return table + "." + name;
 }
 
-std::string nullability(bool nullable) { return nullable ? "nullable" : "not null"; }
+std::string nullability(bool nullable) {
+  return nullable ? "nullable" : "not null";
+}
 
-std::string shown(const std::optional<std::string>& value) { return value ? *value : "none"; }
+std::string shown(const std::optional<std::string>& value) {
+  return value ? *value : "none";
+}
 
-std::string shown(const std::string& value) { return value.empty() ? "none" : value; }
+std::string shown(const std::string& value) {
+  return value.empty() ? "none" : value;
+}
 
 // "integer, nullable, default 0, auto_increment".
 std::string column_summary(const SchemaColumn& c) {
@@ -79,8 +85,8 @@ void diff_columns(const SchemaTable& before, const SchemaTable& after,
     if (find_named(before.columns, c.name) != nullptr) new_order.push_back(c.name);
   }
   if (old_order != new_order) {
-    out.push_back("columns of " + t + " reordered (" + join(old_order) + " -> " +
-                  join(new_order) + ")");
+    out.push_back("columns of " + t + " reordered (" + join(old_order) + " -> " + join(new_order) +
+                  ")");
   }
 }
 

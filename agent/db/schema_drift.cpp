@@ -31,11 +31,11 @@ core::Result<std::optional<StoredSchema>> last_stored_schema(Database& db,
   auto exists = db.table_exists(ledger_table.schema, ledger_table.name);
   if (!exists) return exists.error();
   if (!*exists) return std::optional<StoredSchema>();
-  auto rows = db.query(
-      "SELECT id, versions_after, schema_fingerprint FROM " +
-          qualified_name(db.dialect(), ledger_table.schema, ledger_table.name) +
-          " WHERE schema_fingerprint IS NOT NULL AND outcome = ? ORDER BY id DESC LIMIT 1",
-      {std::string(to_string(LedgerOutcome::succeeded))});
+  auto rows =
+      db.query("SELECT id, versions_after, schema_fingerprint FROM " +
+                   qualified_name(db.dialect(), ledger_table.schema, ledger_table.name) +
+                   " WHERE schema_fingerprint IS NOT NULL AND outcome = ? ORDER BY id DESC LIMIT 1",
+               {std::string(to_string(LedgerOutcome::succeeded))});
   if (!rows) return rows.error();
   if (rows->empty()) return std::optional<StoredSchema>();
   const Row& row = rows->front();

@@ -35,7 +35,9 @@ SchemaSnapshot CatalogBuilder::finish(core::Dialect dialect) {
   return out;
 }
 
-std::string text(const Row& row, std::size_t index) { return row.at(index).value_or(""); }
+std::string text(const Row& row, std::size_t index) {
+  return row.at(index).value_or("");
+}
 
 std::optional<std::string> optional_text(const Row& row, std::size_t index) {
   return row.at(index);
@@ -89,6 +91,17 @@ std::string collapse_whitespace(std::string_view sql) {
   return out;
 }
 
+std::string expand(std::string_view sql, std::string_view token, std::string_view value) {
+  std::string out;
+  std::size_t start = 0;
+  for (std::size_t at = sql.find(token); at != std::string_view::npos;
+       at = sql.find(token, start)) {
+    out.append(sql.substr(start, at - start)).append(value);
+    start = at + token.size();
+  }
+  return out.append(sql.substr(start));
+}
+
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;
   for (const std::string& part : parts) {
@@ -102,13 +115,15 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 
 namespace {
 
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool same_name(core::Dialect dialect, std::string_view a, std::string_view b) {
   if (dialect == core::Dialect::postgresql) return a == b;
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(),
-                    [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_lower(x) == ascii_lower(y);
+         });
 }
 
 bool excluded(const SchemaSnapshot& snapshot, const SchemaScope& scope, std::string_view name) {
@@ -162,9 +177,10 @@ std::string_view describe(ConstraintKind kind) {
 
 void canonicalize(SchemaSnapshot& snapshot, const SchemaScope& scope) {
   auto& tables = snapshot.tables;
-  tables.erase(std::remove_if(tables.begin(), tables.end(),
-                              [&](const SchemaTable& t) { return excluded(snapshot, scope, t.name); }),
-               tables.end());
+  tables.erase(
+      std::remove_if(tables.begin(), tables.end(),
+                     [&](const SchemaTable& t) { return excluded(snapshot, scope, t.name); }),
+      tables.end());
   std::sort(tables.begin(), tables.end(),
             [](const SchemaTable& a, const SchemaTable& b) { return a.name < b.name; });
   for (SchemaTable& table : tables) {

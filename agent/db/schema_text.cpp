@@ -29,7 +29,9 @@ std::string_view word_for(ConstraintKind kind) {
   return "constraint";
 }
 
-bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+bool is_control(unsigned char c) {
+  return c < 0x20 || c == 0x7f;
+}
 
 bool needs_quotes(std::string_view field) {
   if (field.empty()) return true;
@@ -165,9 +167,9 @@ class Reader {
 
  private:
   static core::Error bad(std::size_t line_number, std::string_view problem) {
-    return core::make_error(core::ErrorKind::parse, "schema snapshot line " +
-                                                        std::to_string(line_number) + ": " +
-                                                        std::string(problem));
+    return core::make_error(
+        core::ErrorKind::parse,
+        "schema snapshot line " + std::to_string(line_number) + ": " + std::string(problem));
   }
 
   SchemaTable* table(const std::string& name) {
@@ -276,6 +278,8 @@ std::string serialize(const SchemaSnapshot& snapshot) {
   return out;
 }
 
-core::Result<SchemaSnapshot> deserialize(std::string_view text) { return Reader().read(text); }
+core::Result<SchemaSnapshot> deserialize(std::string_view text) {
+  return Reader().read(text);
+}
 
 }  // namespace magent::db

@@ -40,7 +40,7 @@ std::string version_column(core::Dialect dialect, const VersionTable& table) {
 
 struct LedgerColumnTypes {
   std::string_view id;
-  std::string_view text;  // unbounded text (error, versions_after)
+  std::string_view text;        // unbounded text (error, versions_after)
   std::string_view large_text;  // a schema fingerprint: 100+ KiB for a few hundred tables
 };
 

@@ -23,8 +23,7 @@ SchemaSnapshot example() {
   s.tables.push_back(
       {.name = "curso",
        .columns = {column("id", "character varying(26)", false),
-                   column("estado", "character varying(10)", false,
-                          "'draft'::character varying"),
+                   column("estado", "character varying(10)", false, "'draft'::character varying"),
                    column("creado_por", "character varying(26)")},
        .indexes = {{"ix_curso_estado", false, "(estado)"}},
        .constraints = {{ConstraintKind::primary_key, "pk_curso", "PRIMARY KEY (id)"},
@@ -81,14 +80,13 @@ TEST(SchemaText, RoundTripsEveryField) {
 
 TEST(SchemaText, RoundTripsAwkwardText) {
   SchemaSnapshot s{.dialect = Dialect::mysql};
-  s.tables.push_back(
-      {.name = "odd \"name\"",
-       .columns = {column("a\\b", "enum('x','y z')", false, "'tab\there\nnewline'",
-                          "collate utf8mb4_bin, on update current_timestamp()"),
-                   column("ñandú", "varchar(5)", true, "''"),
-                   column("ctl", "text", true, std::string("\x01\x7f", 2))},
-       .indexes = {{"", true, "(a\\b)"}},
-       .constraints = {{ConstraintKind::check, "", "CHECK (`a\\b` <> '\r')"}}});
+  s.tables.push_back({.name = "odd \"name\"",
+                      .columns = {column("a\\b", "enum('x','y z')", false, "'tab\there\nnewline'",
+                                         "collate utf8mb4_bin, on update current_timestamp()"),
+                                  column("ñandú", "varchar(5)", true, "''"),
+                                  column("ctl", "text", true, std::string("\x01\x7f", 2))},
+                      .indexes = {{"", true, "(a\\b)"}},
+                      .constraints = {{ConstraintKind::check, "", "CHECK (`a\\b` <> '\r')"}}});
   auto back = deserialize(serialize(s));
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(*back, s);
@@ -191,18 +189,18 @@ TEST(SchemaDiff, NamesEachColumnChange) {
   SchemaSnapshot after = example();
   auto& columns = table(after, "usuario").columns;
   columns[1].type = "character varying(200)";  // nombre
-  columns[2].nullable = false;                  // telefono
+  columns[2].nullable = false;                 // telefono
   columns[2].default_expr = "'n/a'::character varying";
   columns[0].extra = "identity always";
   columns.push_back(column("extra", "integer"));
   table(after, "curso").columns.pop_back();  // creado_por
-  EXPECT_EQ(diff(example(), after),
-            (Lines{"column curso.creado_por dropped",
-                   "column usuario.id extra none -> identity always",
-                   "column usuario.nombre type character varying(100) -> character varying(200)",
-                   "column usuario.telefono nullable -> not null",
-                   "column usuario.telefono default none -> 'n/a'::character varying",
-                   "column usuario.extra added (integer, nullable)"}));
+  EXPECT_EQ(
+      diff(example(), after),
+      (Lines{"column curso.creado_por dropped", "column usuario.id extra none -> identity always",
+             "column usuario.nombre type character varying(100) -> character varying(200)",
+             "column usuario.telefono nullable -> not null",
+             "column usuario.telefono default none -> 'n/a'::character varying",
+             "column usuario.extra added (integer, nullable)"}));
 }
 
 TEST(SchemaDiff, NamesAReorderOfSurvivingColumns) {
@@ -245,17 +243,17 @@ TEST(SchemaDiff, NamesConstraintChanges) {
 
 TEST(SchemaDiff, UnnamedConstraintsAreKnownByTheirDefinition) {
   SchemaSnapshot before{.dialect = Dialect::sqlite};
-  before.tables.push_back(
-      {.name = "curso",
-       .columns = {column("creado_por", "varchar(26)")},
-       .constraints = {{ConstraintKind::foreign_key, "",
-                        "FOREIGN KEY (creado_por) REFERENCES usuario (id)"}}});
+  before.tables.push_back({.name = "curso",
+                           .columns = {column("creado_por", "varchar(26)")},
+                           .constraints = {{ConstraintKind::foreign_key, "",
+                                            "FOREIGN KEY (creado_por) REFERENCES usuario (id)"}}});
   SchemaSnapshot after = before;
   after.tables[0].constraints[0].definition += " ON DELETE CASCADE";
-  EXPECT_EQ(diff(before, after),
-            (Lines{"foreign key on curso dropped (FOREIGN KEY (creado_por) REFERENCES usuario (id))",
-                   "foreign key on curso added (FOREIGN KEY (creado_por) REFERENCES usuario (id) "
-                   "ON DELETE CASCADE)"}));
+  EXPECT_EQ(
+      diff(before, after),
+      (Lines{"foreign key on curso dropped (FOREIGN KEY (creado_por) REFERENCES usuario (id))",
+             "foreign key on curso added (FOREIGN KEY (creado_por) REFERENCES usuario (id) "
+             "ON DELETE CASCADE)"}));
 }
 
 TEST(SchemaDiff, NamesViewChanges) {
