@@ -256,6 +256,26 @@ TEST_P(SchemaFingerprintTest, ChangedDefaultAndNullabilityAreNamed) {
   EXPECT_NE(lines[1].find(" -> 'teacher'"), std::string::npos) << lines[1];
 }
 
+TEST_P(SchemaFingerprintTest, ViewsAndCheckConstraintsAreNamed) {
+  MAGENT_REQUIRE_DATABASE(fixture, GetParam(), m_temp);
+  auto db = connect(*fixture);
+  ASSERT_TRUE(db);
+  build_example(*fixture, *db);
+  const SchemaSnapshot before = snapshot(*db);
+  fixture->sql("CREATE VIEW activos AS SELECT id, nombre FROM usuario WHERE activo = TRUE;");
+  EXPECT_EQ(changes(*db, before), Lines{"view activos added"});
+  const SchemaSnapshot with_view = snapshot(*db);
+  fixture->sql("DROP VIEW activos; CREATE VIEW activos AS SELECT id FROM usuario;");
+  EXPECT_EQ(changes(*db, with_view), Lines{"view activos changed"});
+  if (GetParam() == Engine::sqlite) return;  // SQLite's catalog does not expose CHECKs
+  const SchemaSnapshot with_changed_view = snapshot(*db);
+  fixture->sql("ALTER TABLE curso ADD CONSTRAINT ck_curso_precio CHECK (precio >= 0);");
+  const Lines lines = changes(*db, with_changed_view);
+  ASSERT_EQ(lines.size(), 1u) << ::testing::PrintToString(lines);
+  EXPECT_EQ(lines[0].rfind("check constraint curso.ck_curso_precio added (CHECK (", 0), 0u)
+      << lines[0];
+}
+
 TEST_P(SchemaFingerprintTest, VersionAndLedgerTablesAreLeftOut) {
   MAGENT_REQUIRE_DATABASE(fixture, GetParam(), m_temp);
   auto db = connect(*fixture);
