@@ -63,6 +63,25 @@ core::Result<std::string> record_schema_fingerprint(Database& db, const SchemaSc
   return text;
 }
 
+core::Result<std::string> record_schema_fingerprint(Database& db, const SchemaScope& scope,
+                                                    const LedgerTable& ledger_table) {
+  auto rows = db.query("SELECT MAX(id) FROM " +
+                           qualified_name(db.dialect(), ledger_table.schema, ledger_table.name) +
+                           " WHERE outcome = ?",
+                       {std::string(to_string(LedgerOutcome::succeeded))});
+  if (!rows) return rows.error();
+  std::int64_t id = 0;
+  if (!rows->empty() && !rows->front().empty() && rows->front()[0]) {
+    const std::string& text = *rows->front()[0];
+    std::from_chars(text.data(), text.data() + text.size(), id);
+  }
+  if (id <= 0) {
+    return core::make_error(core::ErrorKind::step_failed,
+                            "no succeeded row in " + ledger_table.name + " to hold the schema");
+  }
+  return record_schema_fingerprint(db, scope, ledger_table, id);
+}
+
 core::Result<std::optional<std::string>> schema_difference(
     Database& db, const SchemaScope& scope, const LedgerTable& ledger_table,
     const std::vector<std::string>& current_revisions) {

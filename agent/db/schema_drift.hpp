@@ -35,6 +35,12 @@ core::Result<std::string> record_schema_fingerprint(Database& db, const SchemaSc
                                                     const LedgerTable& ledger_table,
                                                     std::int64_t ledger_id);
 
+// The same, on the newest succeeded ledger row: call at the end of a successful run while
+// still holding the migration lock, so that row is this run's last step.
+// ErrorKind::step_failed when the ledger holds no succeeded row.
+core::Result<std::string> record_schema_fingerprint(Database& db, const SchemaScope& scope,
+                                                    const LedgerTable& ledger_table);
+
 // How the live schema differs from the stored fingerprint, as one line for
 // DatabaseFacts::schema_difference (summarize_changes). nullopt, without reading the live
 // schema, when there is no stored fingerprint or it was taken at other revisions than
