@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include <spdlog/spdlog.h>
+
 #include "agent/core/sql_migration.hpp"
 #include "agent/db/lock.hpp"
+#include "agent/db/schema_drift.hpp"
+#include "agent/db/schema_fingerprint.hpp"
 #include "agent/db/version_store.hpp"
 
 namespace magent::db {
@@ -323,6 +327,14 @@ core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& gr
     }
     rows = result.versions_after;
     outcome.heads_after = rows;
+  }
+  // The schema as this run left it, so that later hand-made DDL shows as schema drift.
+  auto recorded = record_schema_fingerprint(
+      db, schema_scope_for(settings.version_table, settings.ledger_table), settings.ledger_table);
+  if (!recorded) {
+    spdlog::warn("could not record the schema fingerprint (schema drift will not be "
+                 "reported until the next run): {}",
+                 recorded.error().message);
   }
   if (auto released = guard->release(); !released) return released.error();
   return outcome;
