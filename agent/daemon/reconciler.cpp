@@ -104,7 +104,13 @@ core::Result<db::Database*> Reconciler::connection() {
 }
 
 void Reconciler::drop_connection(const core::Error& why) {
-  if (m_db) spdlog::warn("database connection lost: {}", why.message);
+  if (m_db) {
+    spdlog::warn("database connection lost: {}", why.message);
+  } else if (const auto before = m_state.snapshot();
+             before.database_up || before.database_error != why.message) {
+    // Unreachable from the start, or failing differently: say why once, not every poll.
+    spdlog::warn("cannot reach the database (retrying): {}", why.message);
+  }
   m_db.reset();
   m_state.update([&](core::StatusSnapshot& s) {
     s.database_up = false;
