@@ -1,6 +1,8 @@
 #include "tests/support/daemon_under_test.hpp"
 
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 
@@ -104,7 +106,11 @@ DaemonUnderTest::DaemonUnderTest(const std::filesystem::path& dir, DaemonSetting
   }
 }
 
-DaemonUnderTest::~DaemonUnderTest() = default;
+DaemonUnderTest::~DaemonUnderTest() {
+  // MAGENT_TEST_DAEMON_LOGS=1: show every daemon's log, not only those of failing checks.
+  const char* show = std::getenv("MAGENT_TEST_DAEMON_LOGS");
+  if (show != nullptr && std::string(show) == "1") std::fprintf(stderr, "%s", describe().c_str());
+}
 
 DaemonUnderTest::StartOutcome DaemonUnderTest::start_once() {
   m_port = free_local_port();

@@ -50,7 +50,8 @@ ProcessResult run_agent(const std::vector<std::string>& args, const std::filesys
 
 // `migration-agent --config FILE run`, the real binary, in the background: writes the
 // configuration into `dir`, picks a free metrics port, starts the daemon and waits until
-// /healthz answers. Killed (SIGKILL) on destruction if still running.
+// /healthz answers. Killed (SIGKILL) on destruction if still running; with
+// MAGENT_TEST_DAEMON_LOGS=1 in the environment its log is printed then.
 class DaemonUnderTest {
  public:
   // `name` distinguishes several daemons in one directory (config file, log prefix).

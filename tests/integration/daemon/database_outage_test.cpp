@@ -12,7 +12,7 @@ namespace {
 
 class DaemonOutage : public ::testing::TestWithParam<Engine> {};
 
-TEST_P(DaemonOutage, ServerStoppedAndRestartedDaemonReconnectsAndApplies) {
+TEST_P(DaemonOutage, ServerDownAtStartAndStoppedLaterDaemonReconnectsAndApplies) {
   // Where the shared servers are not configured, neither are the server binaries, as a
   // rule; under CI=true make_test_database_on fails the test instead.
   const char* ci = std::getenv("CI");
@@ -34,21 +34,37 @@ TEST_P(DaemonOutage, ServerStoppedAndRestartedDaemonReconnectsAndApplies) {
     return eventually([&] { return version_rows(*db) == rows; }, k_soon, 50ms);
   };
   add("r1", "none");
+
+  // The database is down when the daemon starts (a pod whose database is not up yet).
+  ASSERT_TRUE(server.halt()) << server.error();
   DaemonSettings s;
   s.database_url = db->url();
   s.migrations_dir = migrations;
   DaemonUnderTest daemon(temp.path(), s);
   ASSERT_TRUE(daemon.started()) << daemon.describe();
-  ASSERT_TRUE(at({"r1"})) << daemon.describe();
-  ASSERT_TRUE(daemon.wait_for_metric_value("migration_agent_database_up", 1, k_soon));
+  ASSERT_TRUE(daemon.wait_for_log("first check done", k_soon)) << daemon.describe();
+  EXPECT_EQ(daemon.metric("migration_agent_database_up"), 0);
+  HttpResponse ready = daemon.get("/readyz");
+  EXPECT_EQ(ready.status, 503);
+  const std::string prefix = "database unreachable: ";
+  ASSERT_EQ(ready.body.rfind(prefix, 0), 0U) << ready.body;
+  // The log says why, as /readyz does.
+  const std::string why = ready.body.substr(prefix.size(), ready.body.find('\n') - prefix.size());
+  EXPECT_TRUE(daemon.wait_for_log(why, k_soon)) << why << daemon.describe();
 
+  ASSERT_TRUE(server.resume()) << server.error();
+  EXPECT_TRUE(at({"r1"})) << daemon.describe();
+  EXPECT_TRUE(daemon.wait_for_metric_value("migration_agent_ready", 1, k_soon))
+      << daemon.describe();
+
+  // Stopped under the running daemon.
   ASSERT_TRUE(server.halt()) << server.error();
   EXPECT_TRUE(daemon.wait_for_metric_value("migration_agent_database_up", 0, k_soon))
       << daemon.describe();
   EXPECT_TRUE(daemon.wait_for_metric_value("migration_agent_ready", 0, k_soon));
-  const HttpResponse ready = daemon.get("/readyz");
+  ready = daemon.get("/readyz");
   EXPECT_EQ(ready.status, 503);
-  EXPECT_NE(ready.body.find("database unreachable"), std::string::npos) << ready.body;
+  EXPECT_EQ(ready.body.rfind(prefix, 0), 0U) << ready.body;
   EXPECT_EQ(daemon.get("/healthz").status, 200) << "the process itself is fine";
 
   // Deployed while the database is down; applied once it is back.
@@ -63,6 +79,7 @@ TEST_P(DaemonOutage, ServerStoppedAndRestartedDaemonReconnectsAndApplies) {
       << daemon.describe();
   EXPECT_TRUE(daemon.wait_for_metric_value("migration_agent_ready", 1, k_soon))
       << daemon.describe();
+  EXPECT_EQ(ledger_outcomes(*db, "r1"), std::vector<std::string>{"succeeded"});
   EXPECT_EQ(ledger_outcomes(*db, "r2"), std::vector<std::string>{"succeeded"});
   EXPECT_EQ(daemon.stop().exit_code, 0) << daemon.describe();
 }
