@@ -13,9 +13,9 @@
 namespace magent::daemon {
 namespace {
 
-std::string join(const std::vector<std::string>& items) {
+std::string join(const std::vector<std::string>& items, std::string_view separator = ", ") {
   std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  for (const auto& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
   return out;
 }
 
@@ -125,9 +125,15 @@ CheckResult Reconciler::check(bool allow_apply) {
   result.files_ok = loaded.graph.has_value();
   std::vector<std::string> problems;
   for (const auto& p : loaded.problems) problems.push_back(p.message);
-  if (!problems.empty()) {
-    spdlog::error("the migrations directory {} has {} problem(s); nothing will be applied: {}",
-                  m_config.migrations.dir, problems.size(), problems.front());
+  // Logged when the problems change, not at every poll while they last (one line per event).
+  if (problems != m_logged_problems) {
+    if (!problems.empty()) {
+      spdlog::error("the migrations directory {} has {} problem(s); nothing will be applied: {}",
+                    m_config.migrations.dir, problems.size(), join(problems, "; "));
+    } else {
+      spdlog::info("the migrations directory {} has no problems any more", m_config.migrations.dir);
+    }
+    m_logged_problems = problems;
   }
   m_graph = loaded.graph ? std::make_shared<const core::RevisionGraph>(std::move(*loaded.graph))
                          : nullptr;
