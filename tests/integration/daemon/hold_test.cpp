@@ -65,6 +65,14 @@ TEST_P(DaemonHold, MalformedFileHoldsTheWholeGraphUntilItIsFixed) {
   EXPECT_EQ(version_rows(db()), std::vector<std::string>{"r1"});
   EXPECT_FALSE(has_table(db(), "t_r2"));
   EXPECT_TRUE(ledger_outcomes(db(), "r2").empty());
+  // Said once, not at every poll.
+  const std::string log = daemon.log();
+  std::size_t said = 0;
+  for (auto at = log.find("0003_broken.sql:"); at != std::string::npos;
+       at = log.find("0003_broken.sql:", at + 1)) {
+    ++said;
+  }
+  EXPECT_EQ(said, 1U) << log;
 
   // Fixed: both new revisions are applied.
   add(create_table_revision("r3", "r2", "t_r3"), "0003_broken");
