@@ -280,6 +280,8 @@ void Reconciler::record_run(const db::MigrateRequest& request,
   if (result) {
     m_consecutive_failures = 0;
     m_retry_not_before.reset();
+  } else if (m_stop_requested) {
+    spdlog::info("{} stopped: the agent is shutting down", operation_name(request.operation));
   } else if (request.trigger == db::LedgerTrigger::automatic) {
     ++m_consecutive_failures;
     auto delay = m_config.daemon.retry_initial * (1 << std::min(m_consecutive_failures - 1, 16));
