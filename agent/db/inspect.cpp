@@ -24,9 +24,13 @@ core::Result<std::vector<core::DatabaseFacts::AppliedChecksum>> applied_checksum
   return out;
 }
 
-// Failed or unfinished steps, minus those an operator has since settled with a stamp.
+// Failed or unfinished steps, minus those an operator has since settled with a stamp and,
+// while someone holds the migration lock, the unfinished ones: a `started` row is then a
+// step still running (another replica's, on MySQL), not one that died; a dead agent's
+// session ends and frees the lock, and its row counts again.
 std::vector<core::DatabaseFacts::Unresolved> unresolved_since_stamp(
-    const std::vector<LedgerEntry>& unresolved, const std::vector<LedgerEntry>& recent) {
+    const std::vector<LedgerEntry>& unresolved, const std::vector<LedgerEntry>& recent,
+    bool lock_held) {
   std::optional<std::int64_t> last_stamp;
   for (const LedgerEntry& e : recent) {
     if (e.direction == LedgerDirection::stamp && e.outcome == LedgerOutcome::succeeded) {
@@ -36,6 +40,7 @@ std::vector<core::DatabaseFacts::Unresolved> unresolved_since_stamp(
   std::vector<core::DatabaseFacts::Unresolved> out;
   for (const LedgerEntry& e : unresolved) {
     if (last_stamp && e.id < *last_stamp) continue;
+    if (lock_held && e.outcome == LedgerOutcome::started) continue;
     out.push_back({e.revision, std::string(to_string(e.outcome)), e.error.value_or(""),
                    format_timestamp(e.started_at), e.checksum});
   }
@@ -53,6 +58,10 @@ core::Result<Inspection> inspect(Database& db, const VersionTable& version_table
   out.facts.version_table_exists = versions->table_exists;
   out.facts.revisions = versions->revisions;
 
+  auto holder = db.lock_holder(lock_key);
+  if (!holder) return holder.error();
+  out.lock_holder = *holder;
+
   auto ledger = db.table_exists(ledger_table.schema, ledger_table.name);
   if (!ledger) return ledger.error();
   out.ledger_exists = *ledger;
@@ -61,7 +70,8 @@ core::Result<Inspection> inspect(Database& db, const VersionTable& version_table
     if (!recent) return recent.error();
     auto unresolved = unresolved_entries(db, ledger_table, 20);
     if (!unresolved) return unresolved.error();
-    out.facts.unresolved = unresolved_since_stamp(*unresolved, *recent);
+    out.facts.unresolved =
+        unresolved_since_stamp(*unresolved, *recent, out.lock_holder.has_value());
     auto checksums = applied_checksums(db, ledger_table);
     if (!checksums) return checksums.error();
     out.facts.applied_checksums = std::move(*checksums);
@@ -77,9 +87,6 @@ core::Result<Inspection> inspect(Database& db, const VersionTable& version_table
     }
   }
 
-  auto holder = db.lock_holder(lock_key);
-  if (!holder) return holder.error();
-  out.lock_holder = *holder;
   return out;
 }
 
