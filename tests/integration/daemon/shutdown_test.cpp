@@ -133,6 +133,31 @@ TEST_P(DaemonShutdown, SigtermDuringAStepLongerThanTheGraceExitsAtTheGrace) {
   expect_lock_free();
 }
 
+TEST_P(DaemonShutdown, SigtermWhileWaitingForTheLockExitsWithoutWaitingOutTheGrace) {
+  add_revisions(600);
+  if (HasFatalFailure()) return;
+  auto holder = start_in_slow_step("500ms");  // holds the lock for ten minutes
+  if (HasFailure()) return;
+  DaemonSettings s = settings();
+  s.shutdown_grace = "30s";
+  s.lock_timeout = "5m";
+  DaemonUnderTest waiter(m_temp.path(), s, "waiter");
+  ASSERT_TRUE(waiter.started()) << waiter.describe();
+  // In a run, waiting for the lock the other daemon holds. The step running over there is
+  // not a failure (on MySQL its ledger row already says `started`).
+  ASSERT_TRUE(waiter.wait_for_metric_value("migration_agent_migrating", 1, k_soon))
+      << waiter.describe();
+  EXPECT_EQ(waiter.metric(R"(migration_agent_drift{kind="failed"})"), 0);
+
+  const auto signalled = Clock::now();
+  ASSERT_TRUE(waiter.signal(SIGTERM));
+  const ProcessResult exited = waiter.wait(60s);
+  EXPECT_EQ(exited.exit_code, 0) << waiter.describe();
+  EXPECT_LT(Clock::now() - signalled, 5s) << "nothing was running; the grace is for steps"
+                                          << waiter.describe();
+  EXPECT_TRUE(holder->running()) << holder->describe();
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, DaemonShutdown, ::testing::ValuesIn(all_engines()),
                          engine_param_name);
 
