@@ -289,9 +289,10 @@ void Reconciler::record_run(const db::MigrateRequest& request,
     delay = std::chrono::milliseconds(static_cast<long>(
         static_cast<double>(delay.count()) * (0.75 + 0.5 * m_clock.random_unit())));
     m_retry_not_before = m_clock.now() + delay;
-    spdlog::warn("automatic migration failed ({} in a row); no retry before {} s, and not of "
-                 "the same files: {}",
-                 m_consecutive_failures, delay.count() / 1000, result.error().message);
+    spdlog::warn("automatic migration failed ({} in a row); no retry before {:.1f} s, and not "
+                 "of the same files: {}",
+                 m_consecutive_failures, static_cast<double>(delay.count()) / 1000.0,
+                 result.error().message);
   }
   m_state.update([&](core::StatusSnapshot& s) {
     s.migrating = false;
