@@ -70,7 +70,7 @@ int verb_history(const Invocation& inv) {
   auto loaded = inv.load_graph(code);
   if (!loaded) return code;
   const core::RevisionGraph& graph = *loaded->graph;
-  std::vector<core::NodeId> order = history_order(graph);
+  std::vector<core::NodeId> order = core::history_order(graph);
   if (inv.json()) {
     json revisions = json::array();
     for (core::NodeId n : order) revisions.push_back(revision_json(graph, n));

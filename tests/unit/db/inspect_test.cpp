@@ -1,9 +1,11 @@
 #include "agent/db/inspect.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "agent/db/connect.hpp"
 #include "agent/db/ledger.hpp"
+#include "agent/platform/host.hpp"
 #include "tests/support/database_urls.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -26,6 +28,9 @@ class InspectUnfinishedStep : public ::testing::Test {
     entry.revision = "r2";
     entry.checksum = std::string(64, 'a');
     entry.started_at = std::chrono::system_clock::now();
+    // Written by this process, which the lock holder's description names (host:pid).
+    entry.host = platform::host_name();
+    entry.pid = ::getpid();
     ASSERT_TRUE(append(*m_db, m_ledger, entry).ok());
   }
 
