@@ -121,9 +121,9 @@ core::Result<RunnerOutcome> CommandStepRunner::run(const std::string& target,
   outcome.succeeded = ran->succeeded();
   outcome.failure = ran->succeeded() ? "" : "the runner " + ran->describe();
   outcome.output_tail = core::redact_secrets(ran->output_tail, url);
-  spdlog::log(outcome.succeeded ? spdlog::level::info : spdlog::level::warn,
-              "runner: {} in {} ms", ran->succeeded() ? "finished" : ran->describe(),
-              ran->duration.count());
+  // Info, not a warning: the caller reports a failure, with this output, as the step's error.
+  spdlog::info("runner: {} in {} ms", ran->succeeded() ? "finished" : ran->describe(),
+               ran->duration.count());
   return outcome;
 }
 

@@ -12,10 +12,13 @@ namespace {
 
 constexpr const char* k_env_py = R"(import os
 import sys
+from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import create_engine, pool
 
 config = context.config
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name)
 url = os.environ.get("DATABASE_URL") or config.get_main_option("sqlalchemy.url")
 if url.startswith("mysql://"):
     url = "mysql+pymysql://" + url[len("mysql://"):]
