@@ -239,7 +239,9 @@ core::Result<db::MigrateOutcome> Reconciler::migrate(const db::MigrateRequest& g
       s.current_step = finished ? "" : (step.revision ? step.revision->id : "stamp");
     });
     if (finished) {
-      if (finished->succeeded) {
+      if (finished->succeeded && finished->revision.empty()) {
+        spdlog::info("stamp applied: alembic_version is now {}", join(finished->versions_after));
+      } else if (finished->succeeded) {
         spdlog::info("{} {} ({}) applied in {} ms", core::to_string(finished->direction),
                      finished->revision, finished->path, finished->duration.count());
       } else {

@@ -52,7 +52,9 @@ class SqliteDatabase final : public TestDatabase {
     return out;
   }
   bool try_sql(std::string_view statements, std::string* output) const override {
-    auto r = run_process({"/usr/bin/sqlite3", "-bail", "-batch", "-separator", "\t", m_path},
+    // A busy timeout: a test may read while an agent (or Alembic) is writing.
+    auto r = run_process({"/usr/bin/sqlite3", "-bail", "-batch", "-cmd", ".timeout 10000",
+                          "-separator", "\t", m_path},
                          {.input = std::string(statements)});
     if (output) *output = r.exit_code == 0 ? r.out : r.err;
     return r.exit_code == 0;

@@ -3,6 +3,7 @@
 // renamed id by itself, on SQLite, PostgreSQL and MariaDB. Where the machine allows
 // (`unshare --pid`), the daemon runs as PID 1 of its own PID namespace, as in a container,
 // and the runner leaves orphans behind that the agent must reap.
+#include <algorithm>
 #include <csignal>
 #include <dirent.h>
 
@@ -54,20 +55,37 @@ class CliAlembicDaemon : public AlembicRunnerTest {
     for (const auto& a : agent().argv({"run", "--auto-migrate", "1"})) argv.push_back(a);
     m_daemon.emplace(argv, agent().options());
   }
-  // Waits until alembic_version holds `rows`.
+  // Waits until alembic_version holds `rows` and the run that got it there is recorded.
   bool wait_for_rows(const TestDatabase& db, const Ids& rows, std::chrono::seconds limit = 90s) {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < deadline) {
-      if (version_rows(db) == rows) return true;
+      if (version_rows(db) == rows) {
+        const auto ledger = ledger_rows(db);
+        if (std::none_of(ledger.begin(), ledger.end(),
+                         [](const LedgerRow& r) { return r.outcome == "started"; })) {
+          return true;
+        }
+      }
       if (!m_daemon->running()) return false;
       std::this_thread::sleep_for(300ms);
     }
     return false;
   }
+  // The agent's own pid: the daemon, or unshare's only child (PID 1 of its namespace).
+  int agent_pid() {
+    if (!unshare_works()) return m_daemon->pid();
+    const auto children = children_of(m_daemon->pid());
+    return children.size() == 1 ? children.front().first : -1;
+  }
+  // SIGTERM to the agent itself (unshare blocks SIGTERM while it waits for its child).
   void stop_daemon() {
-    m_daemon->signal(SIGTERM);
+    const int pid = agent_pid();
+    ASSERT_GT(pid, 0);
+    kill(pid, SIGTERM);
     ProcessResult r = m_daemon->wait(30s);
     EXPECT_FALSE(r.timed_out) << r.err;
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(contains(r.err, "stopped")) << r.err;
   }
   static std::string daemon_config() {
     return "[daemon]\npoll_interval = \"500ms\"\nrescan_interval = \"1s\"\n\n[control]\n"
@@ -81,7 +99,7 @@ TEST_P(CliAlembicDaemon, AppliesPyRevisionsThroughAlembicAndReapsOrphansAsPidOne
   MAGENT_REQUIRE_DATABASE(db, GetParam(), m_temp);
   prepare(*db);
   // The runner leaves two short-lived orphans behind, re-parented to the agent (PID 1).
-  write_config(daemon_config(), "(sleep 1 &) ; (sleep 1 &) ; ");
+  write_config(daemon_config(), "(sleep 3 >/dev/null 2>&1 &) ; (sleep 3 >/dev/null 2>&1 &) ; ");
   start_daemon();
   ASSERT_TRUE(wait_for_rows(*db, Ids{k_head})) << m_daemon->errors_so_far();
   EXPECT_EQ(alembic().current(), Ids{k_head});
@@ -96,10 +114,15 @@ TEST_P(CliAlembicDaemon, AppliesPyRevisionsThroughAlembicAndReapsOrphansAsPidOne
   EXPECT_TRUE(contains(log, "runner stderr: INFO  [alembic.runtime.migration] Running upgrade"))
       << log;
   if (unshare_works()) {
-    std::this_thread::sleep_for(3s);  // the orphans exit; the agent's heartbeat reaps them
-    const auto agent = children_of(m_daemon->pid());
-    ASSERT_EQ(agent.size(), 1U) << "unshare should have one child, the agent";
-    for (const auto& [pid, state] : children_of(agent.front().first)) {
+    std::this_thread::sleep_for(5s);  // the orphans exit; the agent's heartbeat reaps them
+    const int agent = agent_pid();
+    ASSERT_GT(agent, 0) << "unshare should have one child, the agent";
+    const std::string status = read_file("/proc/" + std::to_string(agent) + "/status");
+    const auto nspid = status.find("NSpid:");
+    ASSERT_NE(nspid, std::string::npos);
+    const std::string line = status.substr(nspid, status.find('\n', nspid) - nspid);
+    EXPECT_TRUE(line.size() > 2 && line.substr(line.size() - 2) == "\t1") << line;  // PID 1 inside
+    for (const auto& [pid, state] : children_of(agent)) {
       EXPECT_NE(state, 'Z') << "zombie " << pid << " left under the agent (PID 1)";
     }
   }
