@@ -79,7 +79,8 @@ int offline(const Invocation& inv, db::Operation operation) {
   auto plan = operation == db::Operation::upgrade ? core::plan_upgrade(graph, current, to)
                                                   : core::plan_downgrade(graph, current, to);
   if (!plan) return inv.fail(plan.error());
-  auto sql = db::offline_sql(*plan, inv.config().database.url.dialect, inv.settings().version_table);
+  auto sql =
+      db::offline_sql(*plan, inv.config().database.url.dialect, inv.settings().version_table);
   if (!sql) return inv.fail(sql.error());
   if (inv.json()) {
     inv.print_json({{"ok", true},

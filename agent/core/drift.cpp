@@ -43,8 +43,8 @@ bool Assessment::has(DriftKind kind) const {
 Assessment assess(const RevisionGraph& graph, const DatabaseFacts& facts,
                   const DriftContext& context) {
   Assessment out;
-  const std::string dir = context.migrations_dir.empty() ? "the migrations directory"
-                                                         : context.migrations_dir;
+  const std::string dir =
+      context.migrations_dir.empty() ? "the migrations directory" : context.migrations_dir;
 
   const AliasedRows aliased = apply_aliases(facts.revisions, context.aliases);
   std::vector<std::string> unknown;
@@ -63,11 +63,14 @@ Assessment assess(const RevisionGraph& graph, const DatabaseFacts& facts,
         {DriftKind::unknown_revision,
          "the database is at revision " + old_id + ", which the migration files now call " +
              new_id + " (renamed; [aliases] " + old_id + " = \"" + new_id +
-             "\"): the agent plans from " + new_id + ", but Alembic itself fails with \"Can't "
-             "locate revision identified by '" + old_id + "'\" until alembic_version is rewritten",
+             "\"): the agent plans from " + new_id +
+             ", but Alembic itself fails with \"Can't "
+             "locate revision identified by '" +
+             old_id + "'\" until alembic_version is rewritten",
          context.alias_auto_stamp
              ? "nothing to do by hand: with [aliases] auto_stamp = true the next `migration-agent "
-               "upgrade` (or the daemon with AUTO_MIGRATE=1) stamps " + old_id + " -> " + new_id
+               "upgrade` (or the daemon with AUTO_MIGRATE=1) stamps " +
+                   old_id + " -> " + new_id
              : "`migration-agent stamp " + join(aliased.rows, " ") +
                    " --purge` rewrites the row without running anything (or set [aliases] "
                    "auto_stamp = true and let the agent do it)"});
@@ -93,8 +96,8 @@ Assessment assess(const RevisionGraph& graph, const DatabaseFacts& facts,
                "): the database is ahead of the deployed code (a rollback, or a build without "
                "its migrations), the wrong directory is deployed, or the id was renamed",
            "deploy the code and migrations that contain " + unknown.front() +
-               " (check MIGRATIONS_DIR); if the id was renamed, add [aliases] " +
-               unknown.front() + " = \"<new id>\" or run `migration-agent stamp <new id> --purge`; "
+               " (check MIGRATIONS_DIR); if the id was renamed, add [aliases] " + unknown.front() +
+               " = \"<new id>\" or run `migration-agent stamp <new id> --purge`; "
                "do not upgrade or stamp blindly from here"});
     }
   }
@@ -102,27 +105,31 @@ Assessment assess(const RevisionGraph& graph, const DatabaseFacts& facts,
   std::vector<std::string> planning = aliased.rows;
   if (!facts.version_table_exists && !facts.user_tables.empty()) {
     const std::string& table = context.baseline_table;
-    const std::string bare = table.substr(table.find('.') == std::string::npos ? 0 : table.find('.') + 1);
-    out.baseline_applies = !table.empty() && std::find(facts.user_tables.begin(),
-                                                       facts.user_tables.end(),
-                                                       bare) != facts.user_tables.end();
+    const std::string bare =
+        table.substr(table.find('.') == std::string::npos ? 0 : table.find('.') + 1);
+    out.baseline_applies =
+        !table.empty() && std::find(facts.user_tables.begin(), facts.user_tables.end(), bare) !=
+                              facts.user_tables.end();
     std::string message = "the database has tables (" + join(facts.user_tables) +
                           ") but no version table, so nobody knows which revision its schema is "
                           "at (NOW LMS's create_all() start leaves it so); an upgrade from base "
                           "would fail with \"table already exists\"";
     std::string fix;
     if (out.baseline_applies) {
-      fix = "[baseline] applies (table " + table + " exists): `migration-agent upgrade` (or the "
-            "daemon with AUTO_MIGRATE=1) stamps " + context.baseline_revision +
-            " first, then applies what is pending";
+      fix = "[baseline] applies (table " + table +
+            " exists): `migration-agent upgrade` (or the "
+            "daemon with AUTO_MIGRATE=1) stamps " +
+            context.baseline_revision + " first, then applies what is pending";
       if (auto stamped = plan_stamp(graph, {}, {context.baseline_revision}, Purge::no)) {
         planning = stamped->heads_after;
       }
     } else {
-      if (!table.empty()) message += "; [baseline] when_table_exists = " + table + ", which does not exist here";
-      fix = "if the schema matches the deployed files, `migration-agent stamp heads` (or set "
-            "[baseline] when_table_exists = \"<a table create_all() makes, e.g. system_info>\"); "
-            "if it matches an older revision, stamp that one, then upgrade";
+      if (!table.empty())
+        message += "; [baseline] when_table_exists = " + table + ", which does not exist here";
+      fix =
+          "if the schema matches the deployed files, `migration-agent stamp heads` (or set "
+          "[baseline] when_table_exists = \"<a table create_all() makes, e.g. system_info>\"); "
+          "if it matches an older revision, stamp that one, then upgrade";
     }
     out.drift.push_back({DriftKind::unversioned, message, fix});
   }
@@ -140,13 +147,15 @@ Assessment assess(const RevisionGraph& graph, const DatabaseFacts& facts,
       }
       std::string message = std::to_string(out.pending_revisions.size()) +
                             " revision(s) pending: " + join(out.pending_revisions);
-      std::string fix = "`migration-agent upgrade` (or let the daemon apply them with "
-                        "AUTO_MIGRATE=1)";
+      std::string fix =
+          "`migration-agent upgrade` (or let the daemon apply them with "
+          "AUTO_MIGRATE=1)";
       if (!python.empty() && !context.has_runner) {
         message += "; " + join(python) + (python.size() == 1 ? " is an" : " are") +
                    " Alembic .py file(s), which the agent never runs itself";
-        fix = "set [runner] command to the application's own Alembic (NOW LMS: \"flask --app "
-              "now_lms db upgrade {target}\"), then `migration-agent upgrade`";
+        fix =
+            "set [runner] command to the application's own Alembic (NOW LMS: \"flask --app "
+            "now_lms db upgrade {target}\"), then `migration-agent upgrade`";
       }
       out.drift.push_back({DriftKind::behind, message, fix});
     }

@@ -53,11 +53,11 @@ struct DatabaseFacts {
 
 // What the configuration says that changes how drift is judged and explained.
 struct DriftContext {
-  AliasMap aliases;                // [aliases]: old id -> new id
-  bool alias_auto_stamp = false;   // [aliases] auto_stamp
-  bool has_runner = false;         // [runner] command is set (.py revisions can be applied)
-  std::string migrations_dir;      // named in messages ("" = not named)
-  std::string baseline_table;      // [baseline] when_table_exists ("" = no baseline)
+  AliasMap aliases;               // [aliases]: old id -> new id
+  bool alias_auto_stamp = false;  // [aliases] auto_stamp
+  bool has_runner = false;        // [runner] command is set (.py revisions can be applied)
+  std::string migrations_dir;     // named in messages ("" = not named)
+  std::string baseline_table;     // [baseline] when_table_exists ("" = no baseline)
   std::string baseline_revision = "heads";
 };
 

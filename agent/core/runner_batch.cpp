@@ -61,7 +61,8 @@ std::vector<std::string> rows_after_ops(std::vector<std::string> rows,
 }
 
 Result<RunnerBatch> next_runner_batch(const RevisionGraph& graph, const Plan& plan,
-                                      std::size_t first, const std::vector<std::string>& rows_before,
+                                      std::size_t first,
+                                      const std::vector<std::string>& rows_before,
                                       RunnerTarget style) {
   const auto& steps = plan.steps;
   const Direction direction = steps.at(first).direction;
@@ -102,10 +103,12 @@ Result<RunnerBatch> next_runner_batch(const RevisionGraph& graph, const Plan& pl
     }
   }
   return make_error(ErrorKind::resolution,
-                    "no single Alembic target " + std::string(to_string(direction)) + "s exactly "
-                    "revision " + steps[first].revision->id +
-                    " from the database's current rows; apply it with the application's own "
-                    "Alembic, then `migration-agent stamp`");
+                    "no single Alembic target " + std::string(to_string(direction)) +
+                        "s exactly "
+                        "revision " +
+                        steps[first].revision->id +
+                        " from the database's current rows; apply it with the application's own "
+                        "Alembic, then `migration-agent stamp`");
 }
 
 }  // namespace magent::core

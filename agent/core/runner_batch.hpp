@@ -35,7 +35,8 @@ std::vector<std::string> rows_after_ops(std::vector<std::string> rows,
 // no single target can express. ErrorKind::resolution when even plan.steps[first] alone
 // cannot be expressed (or, with heads_only, when the .py steps do not run to the heads).
 Result<RunnerBatch> next_runner_batch(const RevisionGraph& graph, const Plan& plan,
-                                      std::size_t first, const std::vector<std::string>& rows_before,
+                                      std::size_t first,
+                                      const std::vector<std::string>& rows_before,
                                       RunnerTarget style);
 
 }  // namespace magent::core

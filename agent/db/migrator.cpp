@@ -308,9 +308,8 @@ core::Result<std::optional<PreStamp>> baseline_stamp(Database& db, const core::R
   if (!*exists) return std::optional<PreStamp>();
   auto plan = core::plan_stamp(graph, {}, {settings.baseline_revision}, core::Purge::no);
   if (!plan) {
-    return make_error(plan.error().kind,
-                      "[baseline] revision \"" + settings.baseline_revision + "\": " +
-                          plan.error().message);
+    return make_error(plan.error().kind, "[baseline] revision \"" + settings.baseline_revision +
+                                             "\": " + plan.error().message);
   }
   core::Plan merged = merge_stamp_steps(*plan);
   return std::optional<PreStamp>(PreStamp{merged.steps.front(), join(plan->heads_after)});
@@ -390,8 +389,8 @@ core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& gr
   auto stop = [&](const core::Step& step) -> std::optional<core::Error> {
     if (!request.stop_requested || !request.stop_requested()) return std::nullopt;
     (void)guard->release();
-    return make_error(ErrorKind::io, "interrupted before " + step_name(step) +
-                                         ": the agent is shutting down");
+    return make_error(ErrorKind::io,
+                      "interrupted before " + step_name(step) + ": the agent is shutting down");
   };
   auto record = [&](const core::Step& step, StepResult result) -> std::optional<core::Error> {
     if (observer) observer(step, &result);

@@ -47,10 +47,11 @@ core::Result<std::string> offline_sql(const core::Plan& plan, core::Dialect dial
     }
   }
   if (!python.empty()) {
-    return core::make_error(core::ErrorKind::usage,
-                            "offline SQL is only made for .sql revisions; " + comma(python) +
-                                (python.size() == 1 ? " is an Alembic .py file" : " are Alembic .py files") +
-                                ": print its SQL with Alembic itself (`alembic upgrade --sql`)");
+    return core::make_error(
+        core::ErrorKind::usage,
+        "offline SQL is only made for .sql revisions; " + comma(python) +
+            (python.size() == 1 ? " is an Alembic .py file" : " are Alembic .py files") +
+            ": print its SQL with Alembic itself (`alembic upgrade --sql`)");
   }
   const bool transactional = dialect == core::Dialect::postgresql;
   std::string out;

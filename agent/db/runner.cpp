@@ -65,7 +65,7 @@ std::string sqlalchemy_url(const core::DatabaseUrl& url) {
       out += '@';
     }
     out += url.host.find(':') != std::string::npos ? "[" + url.host + "]"
-                                                     : core::percent_encode(url.host);
+                                                   : core::percent_encode(url.host);
     if (url.port != 0) out += ":" + std::to_string(url.port);
     out += "/" + core::percent_encode(url.database);
   }

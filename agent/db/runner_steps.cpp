@@ -38,7 +38,8 @@ std::string last_running_step(const std::string& tail) {
   const auto at = tail.rfind("Running ");
   if (at == std::string::npos) return "";
   const auto end = tail.find('\n', at);
-  std::string step = tail.substr(at + 8, end == std::string::npos ? std::string::npos : end - at - 8);
+  std::string step =
+      tail.substr(at + 8, end == std::string::npos ? std::string::npos : end - at - 8);
   if (step.rfind("upgrade ", 0) != 0 && step.rfind("downgrade ", 0) != 0) return "";
   return step.size() > 200 ? step.substr(0, 200) + "..." : step;
 }
@@ -89,18 +90,20 @@ RunnerBatchRun run_runner_batch(const StepContext& ctx, const core::RevisionGrap
                   true);
   }
   if (!runner->has_command(head.direction)) {
-    return refuse(core::ErrorKind::usage,
-                  step_name(head) + " is an Alembic Python file and no [runner] " +
-                      (head.direction == core::Direction::upgrade ? "command" : "downgrade_command") +
-                      " is configured to " + std::string(core::to_string(head.direction)) + " it",
-                  false);
+    return refuse(
+        core::ErrorKind::usage,
+        step_name(head) + " is an Alembic Python file and no [runner] " +
+            (head.direction == core::Direction::upgrade ? "command" : "downgrade_command") +
+            " is configured to " + std::string(core::to_string(head.direction)) + " it",
+        false);
   }
   for (const std::string& row : rows) {
     auto alias = ctx.settings.aliases.find(row);
     if (alias == ctx.settings.aliases.end()) continue;
     return refuse(core::ErrorKind::resolution,
                   "alembic_version holds " + row + ", which Alembic cannot locate (renamed to " +
-                      alias->second + " in [aliases]); stamp it first with `migration-agent stamp " +
+                      alias->second +
+                      " in [aliases]); stamp it first with `migration-agent stamp " +
                       alias->second + " --purge`, or set [aliases] auto_stamp = true",
                   false);
   }
@@ -108,7 +111,8 @@ RunnerBatchRun run_runner_batch(const StepContext& ctx, const core::RevisionGrap
                          ? core::RunnerTarget::heads_only
                          : core::RunnerTarget::given;
   auto batch = core::next_runner_batch(graph, plan, first, rows, style);
-  if (!batch) return refuse(batch.error().kind, step_name(head) + ": " + batch.error().message, false);
+  if (!batch)
+    return refuse(batch.error().kind, step_name(head) + ": " + batch.error().message, false);
 
   LedgerEntry started = base_entry(ctx, head);
   started.outcome = LedgerOutcome::started;
@@ -144,11 +148,11 @@ RunnerBatchRun run_runner_batch(const StepContext& ctx, const core::RevisionGrap
               ", which is not a state this plan passes through (expected " +
               rows_text(batch->rows_after.back()) + ")";
   } else if (moved < count) {
-    failure = !ran               ? ran.error().message
-              : !ran->succeeded ? ran->failure
-                                : "the runner exited 0 but alembic_version is at " +
-                                      rows_text(actual) + ", not " +
-                                      rows_text(batch->rows_after.back());
+    failure = !ran ? ran.error().message
+              : !ran->succeeded
+                  ? ran->failure
+                  : "the runner exited 0 but alembic_version is at " + rows_text(actual) +
+                        ", not " + rows_text(batch->rows_after.back());
   }
   const std::string tail = ran ? ran->output_tail : "";
   if (!failure.empty()) {

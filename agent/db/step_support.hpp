@@ -43,7 +43,7 @@ struct RunnerBatchRun {
   std::size_t next = 0;             // index of the next plan step
   bool failed = false;
   core::ErrorKind error_kind = core::ErrorKind::step_failed;
-  std::string error;                // one line, for the command line and the run summary
+  std::string error;  // one line, for the command line and the run summary
 };
 
 // Runs plan.steps[first] and the .py steps after it that one runner call can apply
@@ -53,7 +53,6 @@ struct RunnerBatchRun {
 // failed (with the runner's output tail) for the one where it stopped.
 RunnerBatchRun run_runner_batch(const StepContext& ctx, const core::RevisionGraph& graph,
                                 const core::Plan& plan, std::size_t first,
-                                const std::vector<std::string>& rows,
-                                const StepObserver& observer);
+                                const std::vector<std::string>& rows, const StepObserver& observer);
 
 }  // namespace magent::db::detail

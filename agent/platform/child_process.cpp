@@ -183,7 +183,9 @@ std::string ChildOutcome::describe() const {
   return "exited with status " + std::to_string(exit_code);
 }
 
-bool is_init_process() { return getpid() == 1; }
+bool is_init_process() {
+  return getpid() == 1;
+}
 
 int reap_orphans() {
   std::lock_guard lock(children_mutex());
@@ -236,7 +238,8 @@ core::Result<ChildOutcome> run_child(const ChildCommand& command) {
   }
 
   OutputCollector output(command);
-  std::array<Pipe, 2> pipes{Pipe{out[0], OutputStream::out, {}}, Pipe{err[0], OutputStream::err, {}}};
+  std::array<Pipe, 2> pipes{Pipe{out[0], OutputStream::out, {}},
+                            Pipe{err[0], OutputStream::err, {}}};
   ChildOutcome outcome;
   const auto deadline = started + command.timeout;
   Clock::time_point kill_at{};

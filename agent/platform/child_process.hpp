@@ -32,9 +32,9 @@ struct ChildCommand {
 
 // How a child ended.
 struct ChildOutcome {
-  int exit_code = -1;       // -1 when killed by a signal
-  int signal = 0;           // the terminating signal, if any
-  bool timed_out = false;   // the deadline passed and the group was killed
+  int exit_code = -1;      // -1 when killed by a signal
+  int signal = 0;          // the terminating signal, if any
+  bool timed_out = false;  // the deadline passed and the group was killed
   std::chrono::milliseconds duration{0};
   std::string output_tail;  // the last tail_bytes of stdout and stderr, interleaved as read
 

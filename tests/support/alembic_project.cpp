@@ -77,16 +77,23 @@ std::string sqlalchemy_form(const std::string& url) {
 }
 
 std::string py_revision_text(const PyRevision& r) {
-  std::string out = "\"\"\"" + (r.message.empty() ? "Revision " + r.id : r.message) +
-                    "\n\nRevision ID: " + r.id + "\n\"\"\"\nfrom typing import Sequence, Union\n\n"
-                    "from alembic import op\nimport sqlalchemy as sa\n\n"
-                    "revision: str = \"" + r.id + "\"\n"
-                    "down_revision: Union[str, Sequence[str], None] = " + py_ids(r.down) + "\n"
-                    "branch_labels: Union[str, Sequence[str], None] = " +
-                    (r.branch_labels.empty() ? std::string("None")
-                                             : "(\"" + r.branch_labels[0] + "\",)") + "\n"
-                    "depends_on: Union[str, Sequence[str], None] = " + py_ids(r.depends_on) + "\n\n\n"
-                    "def upgrade() -> None:\n";
+  std::string out =
+      "\"\"\"" + (r.message.empty() ? "Revision " + r.id : r.message) + "\n\nRevision ID: " + r.id +
+      "\n\"\"\"\nfrom typing import Sequence, Union\n\n"
+      "from alembic import op\nimport sqlalchemy as sa\n\n"
+      "revision: str = \"" +
+      r.id +
+      "\"\n"
+      "down_revision: Union[str, Sequence[str], None] = " +
+      py_ids(r.down) +
+      "\n"
+      "branch_labels: Union[str, Sequence[str], None] = " +
+      (r.branch_labels.empty() ? std::string("None") : "(\"" + r.branch_labels[0] + "\",)") +
+      "\n"
+      "depends_on: Union[str, Sequence[str], None] = " +
+      py_ids(r.depends_on) +
+      "\n\n\n"
+      "def upgrade() -> None:\n";
   for (const auto& s : r.upgrade) out += "    op.execute(" + py_string(s) + ")\n";
   if (!r.upgrade_python.empty()) out += r.upgrade_python;
   if (r.upgrade.empty() && r.upgrade_python.empty()) out += "    pass\n";
@@ -100,14 +107,14 @@ AlembicProject::AlembicProject(std::filesystem::path dir, std::string url)
     : m_dir(std::move(dir)), m_url(sqlalchemy_form(url)) {
   std::filesystem::create_directories(versions());
   std::ofstream(m_dir / "env.py") << k_env_py;
-  std::ofstream(ini()) << "[alembic]\nscript_location = " << m_dir.string()
-                       << "\nsqlalchemy.url = " << m_url
-                       << "\n\n[loggers]\nkeys = root,alembic\n\n[handlers]\nkeys = console\n\n"
-                          "[formatters]\nkeys = generic\n\n[logger_root]\nlevel = WARN\n"
-                          "handlers = console\n\n[logger_alembic]\nlevel = INFO\nhandlers =\n"
-                          "qualname = alembic\n\n[handler_console]\nclass = StreamHandler\n"
-                          "args = (sys.stderr,)\nlevel = NOTSET\nformatter = generic\n\n"
-                          "[formatter_generic]\nformat = %(levelname)-5.5s [%(name)s] %(message)s\n";
+  std::ofstream(ini())
+      << "[alembic]\nscript_location = " << m_dir.string() << "\nsqlalchemy.url = " << m_url
+      << "\n\n[loggers]\nkeys = root,alembic\n\n[handlers]\nkeys = console\n\n"
+         "[formatters]\nkeys = generic\n\n[logger_root]\nlevel = WARN\n"
+         "handlers = console\n\n[logger_alembic]\nlevel = INFO\nhandlers =\n"
+         "qualname = alembic\n\n[handler_console]\nclass = StreamHandler\n"
+         "args = (sys.stderr,)\nlevel = NOTSET\nformatter = generic\n\n"
+         "[formatter_generic]\nformat = %(levelname)-5.5s [%(name)s] %(message)s\n";
 }
 
 void AlembicProject::add(const PyRevision& revision, const std::string& file_name) {
@@ -137,14 +144,19 @@ ProcessResult AlembicProject::run(const std::vector<std::string>& args, int expe
     std::string command;
     for (const auto& a : args) command += " " + a;
     ADD_FAILURE() << "alembic" << command << ": exit " << r.exit_code << " (expected "
-                  << expected_exit << ")\n" << r.out << r.err;
+                  << expected_exit << ")\n"
+                  << r.out << r.err;
   }
   return r;
 }
 
-std::vector<std::string> AlembicProject::current() const { return ids_in(run({"current"}).out); }
+std::vector<std::string> AlembicProject::current() const {
+  return ids_in(run({"current"}).out);
+}
 
-std::vector<std::string> AlembicProject::heads() const { return ids_in(run({"heads"}).out); }
+std::vector<std::string> AlembicProject::heads() const {
+  return ids_in(run({"heads"}).out);
+}
 
 std::vector<std::string> AlembicProject::running_lines(const ProcessResult& result) {
   static const std::regex line(R"(Running ((up|down)grade .*)$)");

@@ -26,9 +26,9 @@ struct PyRevision {
   std::vector<std::string> down = {};
   std::vector<std::string> depends_on = {};
   std::vector<std::string> branch_labels = {};
-  std::vector<std::string> upgrade = {};    // statements, each run with op.execute()
+  std::vector<std::string> upgrade = {};  // statements, each run with op.execute()
   std::vector<std::string> downgrade = {};
-  std::string upgrade_python = "";          // extra code at the end of upgrade()
+  std::string upgrade_python = "";  // extra code at the end of upgrade()
   std::string message = "";
 };
 

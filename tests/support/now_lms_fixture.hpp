@@ -17,8 +17,8 @@ namespace magent::test {
 
 // The NOW LMS-shaped chain, base first; the last is the head.
 inline const std::vector<std::string>& now_lms_chain() {
-  static const std::vector<std::string> chain = {"1736000000", "20260101_000000",
-                                                 "20260110_035505", "20260125_120000"};
+  static const std::vector<std::string> chain = {"1736000000", "20260101_000000", "20260110_035505",
+                                                 "20260125_120000"};
   return chain;
 }
 

@@ -3,9 +3,9 @@
 // renamed id by itself, on SQLite, PostgreSQL and MariaDB. Where the machine allows
 // (`unshare --pid`), the daemon runs as PID 1 of its own PID namespace, as in a container,
 // and the runner leaves orphans behind that the agent must reap.
+#include <dirent.h>
 #include <algorithm>
 #include <csignal>
-#include <dirent.h>
 
 #include <gtest/gtest.h>
 
@@ -135,13 +135,15 @@ TEST_P(CliAlembicDaemon, BaselinesACreateAllDatabaseInsteadOfFailing) {
   prepare(*db);
   alembic().run({"upgrade", "heads"});
   db->sql("DROP TABLE alembic_version;");
-  db->sql("CREATE TABLE system_info (param VARCHAR(50));"
-          "INSERT INTO usuario (id, usuario) VALUES ('u1', 'ana');");
+  db->sql(
+      "CREATE TABLE system_info (param VARCHAR(50));"
+      "INSERT INTO usuario (id, usuario) VALUES ('u1', 'ana');");
   write_config(daemon_config() + "[baseline]\nwhen_table_exists = \"system_info\"\n");
   start_daemon();
   ASSERT_TRUE(wait_for_rows(*db, Ids{k_head})) << m_daemon->errors_so_far();
   EXPECT_EQ(ledger_summary(*db), Ids{std::string(k_head) + ":stamp:succeeded"});
-  EXPECT_FALSE(std::filesystem::exists(probe_file())) << "the runner ran: " << read_file(probe_file());
+  EXPECT_FALSE(std::filesystem::exists(probe_file()))
+      << "the runner ran: " << read_file(probe_file());
   EXPECT_EQ(query_value(*db, "SELECT usuario FROM usuario WHERE id = 'u1'"), "ana");
   stop_daemon();
 }
@@ -155,8 +157,8 @@ TEST_P(CliAlembicDaemon, StampsARenamedIdWithAutoStampAndContinues) {
                "[aliases]\nblog_post_cover = \"20260110_035505\"\nauto_stamp = true\n");
   start_daemon();
   ASSERT_TRUE(wait_for_rows(*db, Ids{k_head})) << m_daemon->errors_so_far();
-  EXPECT_EQ(ledger_summary(*db), (Ids{"20260110_035505:stamp:succeeded",
-                                      std::string(k_head) + ":upgrade:succeeded"}));
+  EXPECT_EQ(ledger_summary(*db),
+            (Ids{"20260110_035505:stamp:succeeded", std::string(k_head) + ":upgrade:succeeded"}));
   EXPECT_EQ(alembic().current(), Ids{k_head});
   stop_daemon();
 }

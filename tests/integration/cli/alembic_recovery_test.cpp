@@ -33,8 +33,9 @@ class CliAlembicRecovery : public AlembicRunnerTest {
                                  "now_lms_alembic");  // the rename
   }
   static void insert_data(const TestDatabase& db) {
-    db.sql("INSERT INTO usuario (id, usuario) VALUES ('u1', 'ana');"
-           "INSERT INTO curso (id, nombre) VALUES ('c1', 'Python');");
+    db.sql(
+        "INSERT INTO usuario (id, usuario) VALUES ('u1', 'ana');"
+        "INSERT INTO curso (id, nombre) VALUES ('c1', 'Python');");
   }
   static void expect_data_kept(const TestDatabase& db) {
     EXPECT_EQ(query_value(db, "SELECT usuario FROM usuario WHERE id = 'u1'"), "ana");
@@ -52,7 +53,8 @@ TEST_P(CliAlembicRecovery, RenamedIdIsReportedPlannedFromItsNewIdAndAutoStamped)
   MAGENT_REQUIRE_DATABASE(db, GetParam(), m_temp);
   prepare(*db);
   apply_then_rename(*db);
-  const std::string aliases = std::string("[aliases]\n") + k_friendly + " = \"" + k_renamed + "\"\n";
+  const std::string aliases =
+      std::string("[aliases]\n") + k_friendly + " = \"" + k_renamed + "\"\n";
   write_config(aliases);
 
   nlohmann::json check = agent().run_json({"check"}, 1);
@@ -107,8 +109,9 @@ TEST_P(CliAlembicRecovery, UnversionedDatabaseIsBaselinedThenUpgraded) {
   // table (as after the article's "DROP TABLE alembic_version").
   alembic().run({"upgrade", k_renamed});
   db->sql("DROP TABLE alembic_version;");
-  db->sql("CREATE TABLE system_info (param VARCHAR(50), valor VARCHAR(100));"
-          "INSERT INTO system_info VALUES ('lms_name', 'NOW LMS');");
+  db->sql(
+      "CREATE TABLE system_info (param VARCHAR(50), valor VARCHAR(100));"
+      "INSERT INTO system_info VALUES ('lms_name', 'NOW LMS');");
   insert_data(*db);
 
   nlohmann::json check = agent().run_json({"check"}, 1);
@@ -127,8 +130,8 @@ TEST_P(CliAlembicRecovery, UnversionedDatabaseIsBaselinedThenUpgraded) {
   ProcessResult up = agent().run({"upgrade"});
   ASSERT_EQ(up.exit_code, 0) << describe(up);
   EXPECT_FALSE(contains(up.err, "already exists")) << up.err;
-  EXPECT_EQ(ledger_summary(*db),
-            (Ids{std::string(k_renamed) + ":stamp:succeeded", "20260125_120000:upgrade:succeeded"}));
+  EXPECT_EQ(ledger_summary(*db), (Ids{std::string(k_renamed) + ":stamp:succeeded",
+                                      "20260125_120000:upgrade:succeeded"}));
   EXPECT_EQ(alembic().current(), Ids{"20260125_120000"});
   expect_data_kept(*db);
   EXPECT_EQ(query_value(*db, "SELECT valor FROM system_info"), "NOW LMS");

@@ -19,8 +19,8 @@ TEST_P(CliAlembicRunner, UpgradeRunsAlembicUnderTheLockAndRecordsEveryRevision) 
   // The runner first asks a second agent what it sees: the lock must be held meanwhile.
   const auto lock_probe = m_temp.path() / "lock-probe.json";
   write_config("", agent_binary() + " --database-url " + m_url + " --migrations-dir " +
-                       alembic().versions().string() + " --json check > " +
-                       lock_probe.string() + "; ");
+                       alembic().versions().string() + " --json check > " + lock_probe.string() +
+                       "; ");
   ProcessResult up = agent().run({"upgrade"});
   ASSERT_EQ(up.exit_code, 0) << describe(up);
   EXPECT_TRUE(contains(up.out, "The database is now at 20260125_120000")) << up.out;
@@ -75,7 +75,8 @@ TEST_P(CliAlembicRunner, DowngradesThroughTheRunnerAndAlembicAgrees) {
 TEST_P(CliAlembicRunner, RunnerFailureIsAFailedStepWithAlembicsOutput) {
   MAGENT_REQUIRE_DATABASE(db, GetParam(), m_temp);
   prepare(*db);
-  alembic().add({.id = "20260201_000000", .down = {"20260125_120000"},
+  alembic().add({.id = "20260201_000000",
+                 .down = {"20260125_120000"},
                  .upgrade_python = "    print(\"about to fail\", flush=True)\n"
                                    "    raise RuntimeError(\"boom\")\n",
                  .message = "Broken"});
@@ -97,7 +98,8 @@ TEST_P(CliAlembicRunner, RunnerFailureIsAFailedStepWithAlembicsOutput) {
         now_lms_chain().begin() + 1);
   }
   Ids expected;
-  for (std::size_t i = 0; i < moved; ++i) expected.push_back(now_lms_chain()[i] + ":upgrade:succeeded");
+  for (std::size_t i = 0; i < moved; ++i)
+    expected.push_back(now_lms_chain()[i] + ":upgrade:succeeded");
   const std::string failing = moved < 4 ? now_lms_chain()[moved] : "20260201_000000";
   expected.push_back(failing + ":upgrade:failed");
   EXPECT_EQ(ledger_summary(*db), expected);
@@ -116,7 +118,8 @@ TEST_P(CliAlembicRunner, RunnerTimeoutKillsAlembicAndIsAFailedStep) {
   MAGENT_REQUIRE_DATABASE(db, GetParam(), m_temp);
   prepare(*db);
   write_config("", "", "3s");
-  alembic().add({.id = "20260201_000000", .down = {"20260125_120000"},
+  alembic().add({.id = "20260201_000000",
+                 .down = {"20260125_120000"},
                  .upgrade_python = "    print(\"sleeping now\", flush=True)\n"
                                    "    import time\n    time.sleep(120)\n",
                  .message = "Slow"});
@@ -141,8 +144,11 @@ TEST_P(CliAlembicRunner, MixedDirectoryRunsSqlItselfAndPyThroughAlembicInGraphOr
   MigrationSet set(m_temp.path() / "migrations");
   // s1 (.sql) -> p1 -> p2 (.py) -> s2 (.sql) -> p3 (.py). Alembic's copy of the graph has
   // no-op stand-ins for the .sql revisions, which the agent applies itself.
-  set.add({.id = "s1", .upgrade = "CREATE TABLE t_s1 (id INTEGER);", .downgrade = "DROP TABLE t_s1;"});
-  set.add({.id = "s2", .down = {"p2"}, .upgrade = "CREATE TABLE t_s2 (id INTEGER);",
+  set.add(
+      {.id = "s1", .upgrade = "CREATE TABLE t_s1 (id INTEGER);", .downgrade = "DROP TABLE t_s1;"});
+  set.add({.id = "s2",
+           .down = {"p2"},
+           .upgrade = "CREATE TABLE t_s2 (id INTEGER);",
            .downgrade = "DROP TABLE t_s2;"});
   project.add({.id = "s1"});
   project.add({.id = "s2", .down = {"p2"}});
@@ -161,9 +167,9 @@ TEST_P(CliAlembicRunner, MixedDirectoryRunsSqlItselfAndPyThroughAlembicInGraphOr
   a.set_config(m_temp.path() / "agent.toml");
   ProcessResult up = a.run({"upgrade"});
   ASSERT_EQ(up.exit_code, 0) << describe(up);
-  EXPECT_EQ(ledger_summary(*db), (Ids{"s1:upgrade:succeeded", "p1:upgrade:succeeded",
-                                      "p2:upgrade:succeeded", "s2:upgrade:succeeded",
-                                      "p3:upgrade:succeeded"}));
+  EXPECT_EQ(ledger_summary(*db),
+            (Ids{"s1:upgrade:succeeded", "p1:upgrade:succeeded", "p2:upgrade:succeeded",
+                 "s2:upgrade:succeeded", "p3:upgrade:succeeded"}));
   for (const char* table : {"t_s1", "t_p1", "t_p2", "t_s2", "t_p3"}) {
     EXPECT_TRUE(has_table(*db, table)) << table;
   }

@@ -46,7 +46,9 @@ struct Graph {
 
 const std::vector<Graph>& graphs() {
   static const std::vector<Graph> all = {
-      {"chain", {{"a1"}, {"b1", {"a1"}}, {"c1", {"b1"}}}, {"heads", "a1:c1", "b1:heads"},
+      {"chain",
+       {{"a1"}, {"b1", {"a1"}}, {"c1", {"b1"}}},
+       {"heads", "a1:c1", "b1:heads"},
        {"c1:base", "c1:a1"}},
       {"branch",
        {{"a1"}, {"b1", {"a1"}}, {"c1", {"a1"}}, {"d1", {"c1"}, {"b1"}}},
@@ -84,8 +86,11 @@ TEST_P(CliOfflineSql, PrintsWhatAlembicsOfflineModePrints) {
     AlembicProject alembic(temp.path() / "alembic", alembic_url);
     for (const Node& n : g.nodes) {
       set.write(n.id + ".sql", sql_text(n));
-      alembic.add({.id = n.id, .down = n.down, .depends_on = n.depends_on,
-                   .upgrade = upgrade_statements(n.id), .downgrade = downgrade_statements(n.id)});
+      alembic.add({.id = n.id,
+                   .down = n.down,
+                   .depends_on = n.depends_on,
+                   .upgrade = upgrade_statements(n.id),
+                   .downgrade = downgrade_statements(n.id)});
     }
     AgentRunner agent(agent_url, set.dir(), temp.path());
     auto compare = [&](const std::string& verb, const std::string& range) {

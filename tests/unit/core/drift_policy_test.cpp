@@ -229,7 +229,8 @@ TEST(Drift, PendingPythonRevisionsWithoutARunnerSayHowToSetOne) {
   EXPECT_THAT(a.drift[0].fix, HasSubstr("[runner] command"));
   DriftContext with_runner;
   with_runner.has_runner = true;
-  EXPECT_THAT(assess(g, at({"aaa1"}), with_runner).drift[0].fix, HasSubstr("migration-agent upgrade"));
+  EXPECT_THAT(assess(g, at({"aaa1"}), with_runner).drift[0].fix,
+              HasSubstr("migration-agent upgrade"));
 }
 
 DatabaseFacts created_all() {

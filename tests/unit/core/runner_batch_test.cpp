@@ -63,8 +63,8 @@ TEST(RunnerBatch, TwoBranchesFromABaseAreOneCallToTheHeads) {
 TEST(RunnerBatch, ABatchNoTargetExpressesIsSplit) {
   // proot, then one branch; a .sql revision on the other branch is planned last, so the
   // .py steps cannot all be reached with "heads" and are split at the branch.
-  RevisionGraph g = mixed({{"proot"}, {"pleft", {"proot"}}, {"pright", {"proot"}},
-                           {"sql9", {"pright"}}});
+  RevisionGraph g =
+      mixed({{"proot"}, {"pleft", {"proot"}}, {"pright", {"proot"}}, {"sql9", {"pright"}}});
   Plan plan = upgrade(g, {}, "heads");
   ASSERT_EQ(plan.steps.size(), 4U);
   Ids rows;

@@ -21,11 +21,13 @@ core::RevisionGraph graph_of(const std::vector<std::pair<std::string, std::strin
 }
 
 const core::RevisionGraph& chain() {
-  static const core::RevisionGraph g = graph_of(
-      {{"a1.sql", "-- revision: a1\n-- down_revision: none\n-- +upgrade\nCREATE TABLE t (\n\tid "
-                  "INTEGER\n);\n-- +downgrade\nDROP TABLE t;\n"},
-       {"b1.sql", "-- revision: b1\n-- down_revision: a1\n-- transaction: none\n-- +upgrade\n"
-                  "CREATE INDEX CONCURRENTLY ix ON t (id);\n-- +downgrade\nDROP INDEX ix;\n"}});
+  static const core::RevisionGraph g =
+      graph_of({{"a1.sql",
+                 "-- revision: a1\n-- down_revision: none\n-- +upgrade\nCREATE TABLE t (\n\tid "
+                 "INTEGER\n);\n-- +downgrade\nDROP TABLE t;\n"},
+                {"b1.sql",
+                 "-- revision: b1\n-- down_revision: a1\n-- transaction: none\n-- +upgrade\n"
+                 "CREATE INDEX CONCURRENTLY ix ON t (id);\n-- +downgrade\nDROP INDEX ix;\n"}});
   return g;
 }
 

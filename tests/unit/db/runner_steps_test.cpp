@@ -25,23 +25,25 @@ std::string sql_file(const std::string& id, const std::string& down) {
 }
 
 std::string py_file(const std::string& id, const std::string& down) {
-  return "\"\"\"Revision " + id + "\"\"\"\nrevision = \"" + id + "\"\ndown_revision = " +
-         (down.empty() ? "None" : "\"" + down + "\"") + "\n";
+  return "\"\"\"Revision " + id + "\"\"\"\nrevision = \"" + id +
+         "\"\ndown_revision = " + (down.empty() ? "None" : "\"" + down + "\"") + "\n";
 }
 
 // Alembic, simulated: plans `target` from the rows it finds and applies the row changes
 // (stopping before `fail_at`, as a failing upgrade() does).
 class FakeAlembic final : public StepRunner {
  public:
-  FakeAlembic(std::string path, const core::RevisionGraph& graph) : m_path(std::move(path)), m_graph(graph) {}
+  FakeAlembic(std::string path, const core::RevisionGraph& graph)
+      : m_path(std::move(path)), m_graph(graph) {}
 
   core::Result<RunnerOutcome> run(const std::string& target, core::Direction direction) override {
     calls.push_back(target + ":" + std::string(core::to_string(direction)));
     auto db = open_database(test::sqlite_options(m_path));
     if (!db) return db.error();
     auto state = read_versions(**db, {});
-    auto plan = direction == core::Direction::upgrade ? core::plan_upgrade(m_graph, state->revisions, target)
-                                                      : core::plan_downgrade(m_graph, state->revisions, target);
+    auto plan = direction == core::Direction::upgrade
+                    ? core::plan_upgrade(m_graph, state->revisions, target)
+                    : core::plan_downgrade(m_graph, state->revisions, target);
     if (!plan) return RunnerOutcome{false, "the runner exited with status 1", plan.error().message};
     (void)ensure_version_table(**db, {});
     for (const core::Step& step : plan->steps) {
@@ -70,7 +72,8 @@ class RunnerSteps : public ::testing::Test {
   void load(const std::vector<std::pair<std::string, std::string>>& files) {
     for (const auto& [name, text] : files) m_dir.write("migrations/" + name, text);
     auto loaded = platform::load_revision_graph((m_dir.path() / "migrations").string());
-    ASSERT_TRUE(loaded.graph.has_value()) << (loaded.problems.empty() ? "" : loaded.problems[0].message);
+    ASSERT_TRUE(loaded.graph.has_value())
+        << (loaded.problems.empty() ? "" : loaded.problems[0].message);
     m_graph = std::move(*loaded.graph);
     m_runner = std::make_unique<FakeAlembic>(path(), m_graph);
     m_settings.runner = m_runner.get();
@@ -80,8 +83,10 @@ class RunnerSteps : public ::testing::Test {
   }
   // s1 (.sql) -> p1 -> p2 (.py) -> s2 (.sql) -> p3 (.py)
   void load_mixed() {
-    load({{"s1.sql", sql_file("s1", "")}, {"p1.py", py_file("p1", "s1")},
-          {"p2.py", py_file("p2", "p1")}, {"s2.sql", sql_file("s2", "p2")},
+    load({{"s1.sql", sql_file("s1", "")},
+          {"p1.py", py_file("p1", "s1")},
+          {"p2.py", py_file("p2", "p1")},
+          {"s2.sql", sql_file("s2", "p2")},
           {"p3.py", py_file("p3", "s2")}});
   }
   std::string path() const { return (m_dir.path() / "app.db").string(); }
@@ -132,7 +137,8 @@ TEST_F(RunnerSteps, RunnerFailureRecordsWhatMovedAndTheOutputTail) {
   auto done = upgrade();
   ASSERT_FALSE(done.ok());
   EXPECT_EQ(done.error().kind, core::ErrorKind::step_failed);
-  EXPECT_NE(done.error().message.find("revision p2 (p2.py)"), std::string::npos) << done.error().message;
+  EXPECT_NE(done.error().message.find("revision p2 (p2.py)"), std::string::npos)
+      << done.error().message;
   EXPECT_NE(done.error().message.find("RuntimeError: boom"), std::string::npos);
   EXPECT_EQ(done.error().message.find('\n'), std::string::npos);  // one line
   EXPECT_EQ(rows(), Ids{"p1"});

@@ -25,7 +25,8 @@ TEST(Runner, TheShellSeesTheTargetAsOneArgument) {
 }
 
 TEST(Runner, DatabaseUrlIsRebuiltForSqlalchemy) {
-  auto pg = core::parse_database_url("postgresql+psycopg2://app:p%40ss@db:5432/lms?sslmode=require");
+  auto pg =
+      core::parse_database_url("postgresql+psycopg2://app:p%40ss@db:5432/lms?sslmode=require");
   ASSERT_TRUE(pg.ok());
   EXPECT_EQ(sqlalchemy_url(*pg), "postgresql+psycopg2://app:p%40ss@db:5432/lms?sslmode=require");
   auto lite = core::parse_database_url("sqlite:////var/lib/app.db");

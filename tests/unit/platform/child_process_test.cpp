@@ -152,8 +152,8 @@ TEST(ChildProcess, OrphanReapingNeverStealsTheRunnersOwnChild) {
     reaper.join();
     reaped += reap_orphans();
     siginfo_t info{};
-    const bool zombie_left = waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-                             info.si_pid != 0;
+    const bool zombie_left =
+        waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid != 0;
     _exit(bad != 0 ? 1 : zombie_left ? 2 : reaped.load() < 30 ? 3 : 0);
   }
   int status = 0;
