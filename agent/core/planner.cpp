@@ -57,16 +57,15 @@ void check_overlap(const RevisionGraph& graph, const std::vector<NodeId>& target
 
 // Alembic's _topological_sort: revisions after everything they depend on, heads first,
 // walking one branch down as far as it can before switching (load order breaks ties).
+// Alembic keeps an ancestor set per current head; each always equals the ancestors of that
+// head, so membership is asked of the graph instead (RevisionGraph::reaches), which keeps
+// the sort near-linear on long histories with many merges.
 std::vector<NodeId> topological_sort(const RevisionGraph& graph, const NodeSet& revisions,
                                      const std::vector<NodeId>& heads) {
   NodeSet todo(graph.size());
   for (NodeId n : revisions.items()) {
     if (revisions.contains(n)) todo.insert(n);
   }
-  auto ancestors_of = [&](NodeId n) {
-    NodeId one[] = {n};
-    return graph.ancestors(one, Deps::include);
-  };
   std::vector<NodeId> current;
   for (NodeId h : heads) {
     if (todo.contains(h) && std::find(current.begin(), current.end(), h) == current.end()) {
@@ -75,8 +74,6 @@ std::vector<NodeId> topological_sort(const RevisionGraph& graph, const NodeSet& 
   }
   std::sort(current.begin(), current.end(),
             [&](NodeId a, NodeId b) { return graph.load_position(a) < graph.load_position(b); });
-  std::vector<NodeSet> ancestors_by_index;
-  for (NodeId h : current) ancestors_by_index.push_back(ancestors_of(h));
 
   std::vector<NodeId> output;
   std::size_t index = 0;
@@ -84,8 +81,8 @@ std::vector<NodeId> topological_sort(const RevisionGraph& graph, const NodeSet& 
   while (!current.empty()) {
     NodeId candidate = current[index];
     bool switched = false;
-    for (std::size_t other = 0; other < ancestors_by_index.size(); ++other) {
-      if (other != index && ancestors_by_index[other].contains(candidate)) {
+    for (std::size_t other = 0; other < current.size(); ++other) {
+      if (other != index && graph.reaches(current[other], candidate)) {
         index = other;  // another head needs this one first
         switched = true;
         break;
@@ -110,19 +107,10 @@ std::vector<NodeId> topological_sort(const RevisionGraph& graph, const NodeSet& 
     }
     if (to_add.empty()) {
       current.erase(current.begin() + static_cast<std::ptrdiff_t>(index));
-      ancestors_by_index.erase(ancestors_by_index.begin() + static_cast<std::ptrdiff_t>(index));
       index = index > 0 ? index - 1 : 0;
-    } else if (graph.normalized_dependencies(candidate).empty() &&
-               graph.down(candidate).size() == 1) {
-      current[index] = to_add.front();
-      ancestors_by_index[index].erase(candidate);
     } else {
       current[index] = to_add.front();
-      ancestors_by_index[index] = ancestors_of(to_add.front());
-      for (std::size_t i = 1; i < to_add.size(); ++i) {
-        current.push_back(to_add[i]);
-        ancestors_by_index.push_back(ancestors_of(to_add[i]));
-      }
+      current.insert(current.end(), to_add.begin() + 1, to_add.end());
     }
   }
   if (!todo.empty()) throw_revision_error("Could not order the revisions to apply");
@@ -441,6 +429,20 @@ Result<std::string> resolve_single(const RevisionGraph& graph, std::string_view 
   } catch (const RevisionLookupError& e) {
     return to_error(e, Command::resolve, identifier);
   }
+}
+
+std::vector<NodeId> history_order(const RevisionGraph& graph) {
+  std::vector<NodeId> order;
+  if (auto plan = plan_upgrade(graph, {}, "heads")) {
+    for (auto it = plan->steps.rbegin(); it != plan->steps.rend(); ++it) {
+      order.push_back(*graph.find(it->revision->id));
+    }
+  }
+  if (order.size() != graph.size()) {  // cannot happen for a valid graph; never hide one
+    order.clear();
+    for (NodeId n = 0; n < graph.size(); ++n) order.push_back(n);
+  }
+  return order;
 }
 
 }  // namespace magent::core

@@ -1,6 +1,7 @@
 #include "agent/core/revision_graph.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <set>
 
 namespace magent::core {
@@ -96,6 +97,7 @@ RevisionGraph::BuildResult RevisionGraph::build(std::vector<Revision> revisions)
 
   graph.propagate_labels();
   graph.build_prefix_index();
+  graph.number_topologically();
   result.graph = std::move(graph);
   return result;
 }
@@ -291,6 +293,47 @@ void RevisionGraph::build_prefix_index() {
     if (label.size() > 3) m_prefix_index.emplace_back(label, owner);
   }
   std::sort(m_prefix_index.begin(), m_prefix_index.end());
+}
+
+// Kahn's algorithm over normalized down edges (acyclic by now: detect_cycles passed).
+void RevisionGraph::number_topologically() {
+  std::vector<std::uint32_t> waiting(m_nodes.size(), 0);
+  std::vector<std::vector<NodeId>> up(m_nodes.size());
+  for (NodeId n = 0; n < m_nodes.size(); ++n) {
+    waiting[n] = static_cast<std::uint32_t>(m_nodes[n].normalized_down.size());
+    for (NodeId d : m_nodes[n].normalized_down) up[d].push_back(n);
+  }
+  std::vector<NodeId> ready;
+  for (NodeId n = 0; n < m_nodes.size(); ++n) {
+    if (waiting[n] == 0) ready.push_back(n);
+  }
+  m_topo.assign(m_nodes.size(), 0);
+  std::uint32_t next_index = 0;
+  while (!ready.empty()) {
+    NodeId n = ready.back();
+    ready.pop_back();
+    m_topo[n] = next_index++;
+    for (NodeId u : up[n]) {
+      if (--waiting[u] == 0) ready.push_back(u);
+    }
+  }
+  assert(next_index == m_nodes.size());
+}
+
+bool RevisionGraph::reaches(NodeId from, NodeId target) const {
+  if (from == target) return true;
+  if (m_topo[from] < m_topo[target]) return false;
+  NodeSet seen(m_nodes.size());
+  std::vector<NodeId> todo{from};
+  while (!todo.empty()) {
+    NodeId n = todo.back();
+    todo.pop_back();
+    for (NodeId d : m_nodes[n].normalized_down) {
+      if (d == target) return true;
+      if (m_topo[d] > m_topo[target] && seen.insert(d)) todo.push_back(d);
+    }
+  }
+  return false;
 }
 
 std::optional<NodeId> RevisionGraph::find(std::string_view id) const {

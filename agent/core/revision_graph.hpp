@@ -94,6 +94,11 @@ class RevisionGraph {
   // Position of a node in load order (ties in Alembic's topological sort).
   NodeId load_position(NodeId id) const { return id; }
 
+  // Whether `target` is `from` or one of its ancestors through normalized down revisions
+  // (the edges Deps::include follows). A depth-first walk that skips every node ordered
+  // before `target` in a topological order, so nearby questions stay cheap in huge graphs.
+  bool reaches(NodeId from, NodeId target) const;
+
  private:
   struct Node {
     std::vector<NodeId> down, all_down, normalized_down;
@@ -108,6 +113,7 @@ class RevisionGraph {
   void detect_cycles(std::vector<Error>& problems) const;
   void propagate_labels();
   void build_prefix_index();
+  void number_topologically();
 
   std::vector<Revision> m_revisions;
   std::vector<Node> m_nodes;
@@ -115,6 +121,7 @@ class RevisionGraph {
   std::unordered_map<std::string, NodeId> m_by_label;
   std::vector<std::pair<std::string, NodeId>> m_prefix_index;  // ids and labels, sorted
   std::vector<NodeId> m_heads, m_real_heads, m_bases;
+  std::vector<std::uint32_t> m_topo;  // m_topo[down] < m_topo[n] along normalized edges
 };
 
 struct RevisionGraph::BuildResult {

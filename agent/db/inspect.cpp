@@ -4,6 +4,8 @@
 #include <cctype>
 #include <map>
 
+#include "agent/db/schema_drift.hpp"
+#include "agent/db/schema_fingerprint.hpp"
 #include "agent/db/version_store.hpp"
 
 namespace magent::db {
@@ -123,6 +125,14 @@ core::Result<Inspection> inspect(Database& db, const VersionTable& version_table
   }
 
   if (!out.ledger_exists) out.lock_holder = *holder_before;
+
+  // Hand-made DDL: only while nobody migrates (a run changes the schema on purpose).
+  if (out.ledger_exists && out.facts.version_table_exists && !out.lock_holder) {
+    auto difference = schema_difference(db, schema_scope_for(version_table, ledger_table),
+                                        ledger_table, out.facts.revisions);
+    if (!difference) return difference.error();
+    out.facts.schema_difference = *difference;
+  }
   return out;
 }
 

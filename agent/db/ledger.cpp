@@ -360,6 +360,21 @@ core::Result<void> update_outcome(Database& db, const LedgerTable& table, std::i
   return {};
 }
 
+core::Result<void> set_schema_fingerprint(Database& db, const LedgerTable& table, std::int64_t id,
+                                          std::string_view fingerprint) {
+  const std::string name = table_name(db, table);
+  auto found = db.query("SELECT COUNT(*) FROM " + name + " WHERE id = ?", {id});
+  if (!found) return found.error();
+  if (found->empty() || parse_int(found->front().at(0)).value_or(0) == 0) {
+    return core::make_error(core::ErrorKind::step_failed,
+                            "ledger row " + std::to_string(id) + " not found in " + table.name);
+  }
+  auto done = db.query("UPDATE " + name + " SET schema_fingerprint = ? WHERE id = ?",
+                       {std::string(fingerprint), id});
+  if (!done) return done.error();
+  return {};
+}
+
 core::Result<std::vector<LedgerEntry>> read_recent(Database& db, const LedgerTable& table,
                                                    std::size_t limit) {
   return read_rows(db,

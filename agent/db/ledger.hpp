@@ -86,6 +86,11 @@ core::Result<std::int64_t> append(Database& db, const LedgerTable& table, const 
 core::Result<void> update_outcome(Database& db, const LedgerTable& table, std::int64_t id,
                                   const LedgerResolution& resolution);
 
+// Stores `fingerprint` (schema_fingerprint.hpp's serialize() text) on row `id`, whatever
+// its outcome; replaces any earlier one. ErrorKind::step_failed when there is no such row.
+core::Result<void> set_schema_fingerprint(Database& db, const LedgerTable& table, std::int64_t id,
+                                          std::string_view fingerprint);
+
 // The newest `limit` rows, newest first.
 core::Result<std::vector<LedgerEntry>> read_recent(Database& db, const LedgerTable& table,
                                                    std::size_t limit);

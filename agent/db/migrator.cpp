@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include <spdlog/spdlog.h>
+
 #include "agent/core/runner_batch.hpp"
 #include "agent/core/sql_migration.hpp"
 #include "agent/db/lock.hpp"
+#include "agent/db/schema_drift.hpp"
+#include "agent/db/schema_fingerprint.hpp"
 #include "agent/db/step_support.hpp"
 #include "agent/db/version_store.hpp"
 
@@ -338,7 +342,8 @@ core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& gr
                                      MigrateOutcome* partial) {
   MigrateOutcome scratch;
   MigrateOutcome& outcome = partial ? *partial : scratch;
-  auto guard = acquire_lock(db, settings.lock_key, settings.lock_timeout, clock);
+  auto guard =
+      acquire_lock(db, settings.lock_key, settings.lock_timeout, clock, {}, request.stop_requested);
   if (!guard) return guard.error();
   outcome.lock_waited = guard->waited();
 
@@ -429,6 +434,14 @@ core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& gr
     if (observer) observer(step, nullptr);
     if (auto failed = record(step, run_step(ctx, effective, rows))) return *failed;
     ++i;
+  }
+  // The schema as this run left it, so that later hand-made DDL shows as schema drift.
+  auto recorded = record_schema_fingerprint(
+      db, schema_scope_for(settings.version_table, settings.ledger_table), settings.ledger_table);
+  if (!recorded) {
+    spdlog::warn("could not record the schema fingerprint (schema drift will not be "
+                 "reported until the next run): {}",
+                 recorded.error().message);
   }
   if (auto released = guard->release(); !released) return released.error();
   return outcome;

@@ -68,8 +68,8 @@ std::vector<std::string> version_rows(const TestDatabase& db) {
   std::vector<std::string> rows;
   std::string out;
   if (!db.try_sql("SELECT version_num FROM alembic_version", &out)) {
+    // Missing is "no rows"; an agent may create the table between the two questions.
     if (!has_table(db, "alembic_version")) return rows;
-    // Created in between (an agent running beside the test): read it again.
     if (!db.try_sql("SELECT version_num FROM alembic_version", &out)) {
       ADD_FAILURE() << "cannot read alembic_version: " << out;
       return rows;

@@ -295,6 +295,24 @@ TEST_F(Ledger, ConfiguredTableNameIsUsed) {
   EXPECT_EQ(read_recent(*m_db, custom, 5)->size(), 1u);
 }
 
+TEST_F(Ledger, SchemaFingerprintIsSetOnAFinishedRowAndReplaced) {
+  const std::int64_t id = add(started_entry("a"));
+  ASSERT_TRUE(update_outcome(*m_db, m_table, id, finished(LedgerOutcome::succeeded, {"a"})).ok());
+  ASSERT_TRUE(set_schema_fingerprint(*m_db, m_table, id, "first").ok());
+  ASSERT_TRUE(set_schema_fingerprint(*m_db, m_table, id, "second").ok());
+  const auto rows = recent();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].schema_fingerprint, "second");
+  EXPECT_EQ(rows[0].outcome, LedgerOutcome::succeeded);  // nothing else is touched
+}
+
+TEST_F(Ledger, SchemaFingerprintForAMissingRowIsAnError) {
+  auto r = set_schema_fingerprint(*m_db, m_table, 42, "text");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::step_failed);
+  EXPECT_NE(r.error().message.find("ledger row 42 not found"), std::string::npos);
+}
+
 TEST_F(Ledger, CorruptRowIsAnErrorNotACrash) {
   add(started_entry("a1"));
   ASSERT_TRUE(m_db->execute("UPDATE migration_agent_log SET direction = 'sideways'").ok());
