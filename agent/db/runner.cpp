@@ -106,9 +106,8 @@ core::Result<RunnerOutcome> CommandStepRunner::run(const std::string& target,
   child.working_dir = m_config.working_dir;
   child.timeout = m_config.timeout;
   const core::DatabaseUrl& url = m_database;
-  child.on_line = [&url](platform::OutputStream stream, std::string_view line) {
-    spdlog::info("runner {}: {}", stream == platform::OutputStream::out ? "stdout" : "stderr",
-                 core::redact_secrets(line, url));
+  child.on_line = [&url](std::string_view line) {
+    spdlog::info("runner output: {}", core::redact_secrets(line, url));
   };
   spdlog::info("runner: {} to {} (timeout {} s)", core::to_string(direction), target,
                m_config.timeout.count() / 1000);

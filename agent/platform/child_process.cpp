@@ -1,7 +1,6 @@
 #include "agent/platform/child_process.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -57,13 +56,13 @@ ExecArrays exec_arrays(const ChildCommand& command) {
 
 // In the child between fork and exec: async-signal-safe calls only.
 [[noreturn]] void exec_child(const ExecArrays& a, const char* working_dir, int devnull, int out,
-                             int err, pid_t parent) {
+                             pid_t parent) {
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != parent) _exit(126);  // the agent died before prctl took effect
   dup2(devnull, STDIN_FILENO);
   dup2(out, STDOUT_FILENO);
-  dup2(err, STDERR_FILENO);
+  dup2(out, STDERR_FILENO);
   if (close_range(3, ~0U, 0) != 0) {
     for (int fd = 3; fd < 65536; ++fd) close(fd);
   }
@@ -91,10 +90,9 @@ ExecArrays exec_arrays(const ChildCommand& command) {
   _exit(127);
 }
 
-// Output of one pipe, split into lines as it arrives.
+// The child's output pipe (stdout and stderr both), split into lines as it arrives.
 struct Pipe {
   int fd = -1;
-  OutputStream stream = OutputStream::out;
   std::string partial;
 };
 
@@ -111,13 +109,13 @@ class OutputCollector {
     std::size_t start = 0;
     for (std::size_t nl = pipe.partial.find('\n'); nl != std::string::npos;
          nl = pipe.partial.find('\n', start)) {
-      emit(pipe.stream, std::string_view(pipe.partial).substr(start, nl - start));
+      emit(std::string_view(pipe.partial).substr(start, nl - start));
       start = nl + 1;
     }
     pipe.partial.erase(0, start);
   }
   void finish(Pipe& pipe) {
-    if (!pipe.partial.empty()) emit(pipe.stream, pipe.partial);
+    if (!pipe.partial.empty()) emit(pipe.partial);
     pipe.partial.clear();
   }
   std::string tail() const {
@@ -128,40 +126,31 @@ class OutputCollector {
   }
 
  private:
-  void emit(OutputStream stream, std::string_view line) {
+  void emit(std::string_view line) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (m_command.on_line) m_command.on_line(stream, line);
+    if (m_command.on_line) m_command.on_line(line);
   }
   const ChildCommand& m_command;
   std::string m_tail;
 };
 
-// Reads what is available on the open pipes, waiting at most `wait`.
-void pump(std::array<Pipe, 2>& pipes, OutputCollector& output, milliseconds wait) {
-  std::array<pollfd, 2> fds{};
-  nfds_t count = 0;
-  std::array<Pipe*, 2> which{};
-  for (Pipe& p : pipes) {
-    if (p.fd < 0) continue;
-    fds[count] = {p.fd, POLLIN, 0};
-    which[count++] = &p;
-  }
-  if (count == 0) {
+// Reads what is available on the pipe, waiting at most `wait`.
+void pump(Pipe& pipe, OutputCollector& output, milliseconds wait) {
+  if (pipe.fd < 0) {
     poll(nullptr, 0, static_cast<int>(wait.count()));
     return;
   }
-  if (poll(fds.data(), count, static_cast<int>(wait.count())) <= 0) return;
-  for (nfds_t i = 0; i < count; ++i) {
-    if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-    char buffer[8192];
-    const ssize_t n = read(which[i]->fd, buffer, sizeof buffer);
-    if (n > 0) {
-      output.take(*which[i], std::string_view(buffer, static_cast<std::size_t>(n)));
-    } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-      output.finish(*which[i]);
-      close(which[i]->fd);
-      which[i]->fd = -1;
-    }
+  pollfd fd{pipe.fd, POLLIN, 0};
+  if (poll(&fd, 1, static_cast<int>(wait.count())) <= 0) return;
+  if ((fd.revents & (POLLIN | POLLHUP | POLLERR)) == 0) return;
+  char buffer[8192];
+  const ssize_t n = read(pipe.fd, buffer, sizeof buffer);
+  if (n > 0) {
+    output.take(pipe, std::string_view(buffer, static_cast<std::size_t>(n)));
+  } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+    output.finish(pipe);
+    close(pipe.fd);
+    pipe.fd = -1;
   }
 }
 
@@ -204,13 +193,8 @@ int reap_orphans() {
 core::Result<ChildOutcome> run_child(const ChildCommand& command) {
   if (command.argv.empty()) return core::make_error(core::ErrorKind::io, "empty command");
   ExecArrays arrays = exec_arrays(command);
-  int out[2], err[2];
+  int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) {
-    return core::make_error(core::ErrorKind::io, std::string("pipe: ") + strerror(errno));
-  }
-  if (pipe2(err, O_CLOEXEC) != 0) {
-    close(out[0]);
-    close(out[1]);
     return core::make_error(core::ErrorKind::io, std::string("pipe: ") + strerror(errno));
   }
   const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -221,7 +205,7 @@ core::Result<ChildOutcome> run_child(const ChildCommand& command) {
   {
     std::lock_guard lock(children_mutex());
     pid = fork();
-    if (pid == 0) exec_child(arrays, working_dir, devnull, out[1], err[1], parent);
+    if (pid == 0) exec_child(arrays, working_dir, devnull, out[1], parent);
     if (pid > 0) {
       setpgid(pid, pid);  // also here, so kill(-pid) works whoever runs first
       tracked_children().insert(pid);
@@ -229,17 +213,14 @@ core::Result<ChildOutcome> run_child(const ChildCommand& command) {
   }
   const int fork_errno = errno;
   close(out[1]);
-  close(err[1]);
   if (devnull >= 0) close(devnull);
   if (pid < 0) {
     close(out[0]);
-    close(err[0]);
     return core::make_error(core::ErrorKind::io, std::string("fork: ") + strerror(fork_errno));
   }
 
   OutputCollector output(command);
-  std::array<Pipe, 2> pipes{Pipe{out[0], OutputStream::out, {}},
-                            Pipe{err[0], OutputStream::err, {}}};
+  Pipe pipe{out[0], {}};
   ChildOutcome outcome;
   const auto deadline = started + command.timeout;
   Clock::time_point kill_at{};
@@ -247,9 +228,9 @@ core::Result<ChildOutcome> run_child(const ChildCommand& command) {
   bool reaped = false, killed = false;
   int status = 0;
   for (;;) {
-    const bool pipes_open = pipes[0].fd >= 0 || pipes[1].fd >= 0;
-    if (reaped && !pipes_open) break;
-    pump(pipes, output, reaped ? milliseconds(50) : until(outcome.timed_out ? kill_at : deadline));
+    const bool pipe_open = pipe.fd >= 0;
+    if (reaped && !pipe_open) break;
+    pump(pipe, output, reaped ? milliseconds(50) : until(outcome.timed_out ? kill_at : deadline));
     if (!reaped && waitpid(pid, &status, WNOHANG) == pid) {
       reaped = true;
       reaped_at = Clock::now();
@@ -264,15 +245,12 @@ core::Result<ChildOutcome> run_child(const ChildCommand& command) {
       kill(-pid, SIGKILL);
       killed = true;
     }
-    // The child is gone but something it started still holds the pipes: end the group.
-    if (reaped && pipes_open && now - reaped_at > milliseconds(1'000)) {
+    // The child is gone but something it started still holds the pipe: end the group.
+    if (reaped && pipe_open && now - reaped_at > milliseconds(1'000)) {
       kill(-pid, SIGKILL);
-      for (Pipe& p : pipes) {
-        if (p.fd < 0) continue;
-        output.finish(p);
-        close(p.fd);
-        p.fd = -1;
-      }
+      output.finish(pipe);
+      close(pipe.fd);
+      pipe.fd = -1;
     }
   }
   if (!reaped) {

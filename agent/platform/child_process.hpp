@@ -15,9 +15,6 @@
 // status that nobody else can steal, even when the agent is PID 1 and reaps orphans.
 namespace magent::platform {
 
-// Which pipe a line of child output came from.
-enum class OutputStream { out, err };
-
 // What to run and how.
 struct ChildCommand {
   std::vector<std::string> argv;                // argv[0] is a path (no PATH search)
@@ -26,8 +23,10 @@ struct ChildCommand {
   std::chrono::milliseconds timeout{600'000};   // then SIGTERM to the group
   std::chrono::milliseconds kill_grace{5'000};  // SIGTERM -> SIGKILL delay
   std::size_t tail_bytes = 2048;                // how much output to keep for the report
-  // Called with each complete line (without its newline), from the calling thread.
-  std::function<void(OutputStream, std::string_view)> on_line;
+  // Called with each complete line (without its newline), from the calling thread. Standard
+  // output and standard error share one pipe (as `2>&1` does), so lines keep the order the
+  // child wrote them in: a traceback follows what was printed before it.
+  std::function<void(std::string_view)> on_line;
 };
 
 // How a child ended.
@@ -36,7 +35,7 @@ struct ChildOutcome {
   int signal = 0;          // the terminating signal, if any
   bool timed_out = false;  // the deadline passed and the group was killed
   std::chrono::milliseconds duration{0};
-  std::string output_tail;  // the last tail_bytes of stdout and stderr, interleaved as read
+  std::string output_tail;  // the last tail_bytes of stdout and stderr, in write order
 
   bool succeeded() const { return exit_code == 0 && !timed_out; }
   // "exited with status 1", "killed by signal 9 after the 10 s timeout", ...

@@ -111,7 +111,7 @@ TEST_P(CliAlembicDaemon, AppliesPyRevisionsThroughAlembicAndReapsOrphansAsPidOne
     EXPECT_EQ(rows[i].trigger, "auto");
   }
   const std::string log = m_daemon->errors_so_far();
-  EXPECT_TRUE(contains(log, "runner stderr: INFO  [alembic.runtime.migration] Running upgrade"))
+  EXPECT_TRUE(contains(log, "runner output: INFO  [alembic.runtime.migration] Running upgrade"))
       << log;
   if (unshare_works()) {
     std::this_thread::sleep_for(5s);  // the orphans exit; the agent's heartbeat reaps them

@@ -41,19 +41,19 @@ pid_t read_pid(const std::filesystem::path& file) {
   return pid;
 }
 
-TEST(ChildProcess, StreamsEachLineAndReportsTheExitStatus) {
-  ChildCommand c = shell("echo one; echo two >&2; printf 'three'; exit 3");
+TEST(ChildProcess, StreamsEachLineInWriteOrderAndReportsTheExitStatus) {
+  ChildCommand c =
+      shell("echo one; echo two >&2; echo three; echo four >&2; printf 'five'; exit 3");
   std::vector<std::string> lines;
-  c.on_line = [&](OutputStream s, std::string_view line) {
-    lines.push_back((s == OutputStream::out ? "out:" : "err:") + std::string(line));
-  };
+  c.on_line = [&](std::string_view line) { lines.emplace_back(line); };
   auto r = run_child(c);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->exit_code, 3);
   EXPECT_FALSE(r->succeeded());
   EXPECT_EQ(r->describe(), "exited with status 3");
-  std::sort(lines.begin(), lines.end());
-  EXPECT_EQ(lines, (std::vector<std::string>{"err:two", "out:one", "out:three"}));
+  // stdout and stderr interleaved exactly as written (one pipe, as `2>&1`).
+  EXPECT_EQ(lines, (std::vector<std::string>{"one", "two", "three", "four", "five"}));
+  EXPECT_EQ(r->output_tail, "one\ntwo\nthree\nfour\nfive");
 }
 
 TEST(ChildProcess, PassesExtraEnvironmentAndWorkingDirectory) {
