@@ -1,5 +1,6 @@
 #include "agent/platform/migration_directory.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <system_error>
 
@@ -35,18 +37,36 @@ class Fd {
   int m_fd;
 };
 
+// An open directory stream, closed on scope exit.
+class Directory {
+ public:
+  explicit Directory(DIR* dir) : m_dir(dir) {}
+  ~Directory() {
+    if (m_dir != nullptr) ::closedir(m_dir);
+  }
+  Directory(const Directory&) = delete;
+  Directory& operator=(const Directory&) = delete;
+  DIR* get() const { return m_dir; }
+  int fd() const { return ::dirfd(m_dir); }
+
+ private:
+  DIR* m_dir;
+};
+
 // What reading one directory entry gave: its bytes, nothing (not a file: skip), or a problem.
 struct FileRead {
   std::optional<std::string> bytes;
   std::optional<core::Error> problem;
 };
 
-FileRead read_regular_file(const std::filesystem::path& path, const std::string& name) {
+// Reads `name` in the directory open as `dir_fd`: one read of the size fstat gave (plus a
+// byte, to notice growth) is the whole file unless the file changed meanwhile.
+FileRead read_regular_file(int dir_fd, const std::string& name) {
   const auto problem = [&](const std::string& what) {
     return FileRead{std::nullopt, core::make_error(core::ErrorKind::io, name + ": " + what)};
   };
   // O_NONBLOCK: opening a FIFO that happens to carry a migration's name must not hang.
-  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  const Fd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) return problem("cannot open: " + errno_text(errno));
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) return problem("cannot stat: " + errno_text(errno));
@@ -57,23 +77,29 @@ FileRead read_regular_file(const std::filesystem::path& path, const std::string&
     return problem("larger than " + std::to_string(k_max_migration_file_bytes >> 20) +
                    " MiB; not read");
   }
-  std::string bytes;
-  char buffer[65536];
+  std::string bytes(size + 1, '\0');
+  std::size_t length = 0;
   while (true) {
-    const ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+    if (length == bytes.size()) bytes.resize(length + 65536);
+    const std::size_t wanted = bytes.size() - length;
+    const ssize_t got = ::read(fd.get(), bytes.data() + length, wanted);
     if (got < 0) {
       if (errno == EINTR) continue;
       return problem("cannot read: " + errno_text(errno));
     }
-    if (got == 0) break;
-    bytes.append(buffer, static_cast<std::size_t>(got));
-    if (bytes.size() > k_max_migration_file_bytes) return problem("grew while being read");
+    length += static_cast<std::size_t>(got);
+    if (length > k_max_migration_file_bytes) return problem("grew while being read");
+    // A short read that reached the size fstat reported is the end of the file.
+    if (got == 0 || (static_cast<std::size_t>(got) < wanted && length == size)) break;
   }
+  bytes.resize(length);
   return FileRead{std::move(bytes), std::nullopt};
 }
 
-// The sorted names in `dir` that may be migration files, or a problem with the directory.
-std::optional<core::Error> list_names(const std::string& dir, std::vector<std::string>& names) {
+// Opens `dir` and collects the sorted names in it that may be migration files, or a problem
+// with the directory.
+std::optional<core::Error> list_names(const std::string& dir, std::unique_ptr<Directory>& opened,
+                                      std::vector<std::string>& names) {
   std::error_code ec;
   const auto fail = [&](const std::string& what) {
     return core::make_error(core::ErrorKind::io, "migrations directory " + dir + " " + what);
@@ -84,13 +110,18 @@ std::optional<core::Error> list_names(const std::string& dir, std::vector<std::s
                                                                  : "does not exist");
   }
   if (!std::filesystem::is_directory(status)) return fail("is not a directory");
-  std::filesystem::directory_iterator it(dir, ec);
-  if (ec) return fail("cannot be read: " + ec.message());
-  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    if (core::migration_file_kind(name)) names.push_back(std::move(name));
+  opened = std::make_unique<Directory>(::opendir(dir.c_str()));
+  if (opened->get() == nullptr) return fail("cannot be read: " + errno_text(errno));
+  while (true) {
+    errno = 0;
+    const struct dirent* entry = ::readdir(opened->get());
+    if (entry == nullptr) {
+      if (errno != 0) return fail("cannot be read: " + errno_text(errno));
+      break;
+    }
+    const std::string_view name(entry->d_name);
+    if (core::migration_file_kind(name)) names.emplace_back(name);
   }
-  if (ec) return fail("cannot be read: " + ec.message());
   std::sort(names.begin(), names.end());
   return std::nullopt;
 }
@@ -100,13 +131,15 @@ std::optional<core::Error> list_names(const std::string& dir, std::vector<std::s
 ScanResult scan_migration_directory(const std::string& dir) {
   ScanResult result;
   std::vector<std::string> names;
-  if (std::optional<core::Error> problem = list_names(dir, names)) {
+  std::unique_ptr<Directory> opened;
+  if (std::optional<core::Error> problem = list_names(dir, opened, names)) {
     result.problems.push_back(std::move(*problem));
     return result;
   }
   result.directory_ok = true;
+  result.revisions.reserve(names.size());
   for (const std::string& name : names) {
-    FileRead read = read_regular_file(std::filesystem::path(dir) / name, name);
+    FileRead read = read_regular_file(opened->fd(), name);
     if (read.problem) {
       result.problems.push_back(std::move(*read.problem));
       continue;

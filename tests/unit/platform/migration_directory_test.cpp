@@ -59,6 +59,19 @@ TEST(MigrationDirectory, ChecksumIsSha256OfRawBytesIncludingBom) {
   EXPECT_NE(scan.revisions[0].checksum, *sha256_hex(k_base_sql));
 }
 
+TEST(MigrationDirectory, ReadsEmptyAndLargeFilesWhole) {
+  test::TempDir dir;
+  std::string big(k_base_sql);
+  while (big.size() < 300'000) big += "INSERT INTO t (x) VALUES (1); -- filler\n";
+  dir.write("a.sql", big);
+  dir.write("b.sql", "");
+  const ScanResult scan = scan_migration_directory(dir.path().string());
+  ASSERT_EQ(scan.revisions.size(), 1u) << problems(scan);
+  EXPECT_EQ(scan.revisions[0].checksum, *sha256_hex(big));
+  ASSERT_EQ(scan.problems.size(), 1u);
+  EXPECT_EQ(scan.problems[0].message, "b.sql:1: missing '-- revision: <id>' header line");
+}
+
 TEST(MigrationDirectory, SkipsNonMigrationNamesAndSubdirectories) {
   test::TempDir dir;
   dir.write("a.sql", k_base_sql);
