@@ -6,17 +6,28 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <exception>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <system_error>
+#include <thread>
 
 #include "agent/core/migration_files.hpp"
 #include "agent/platform/sha256.hpp"
 
 namespace magent::platform {
 namespace {
+
+// Scan threads at most, and files per extra thread: a small directory is read by the caller.
+constexpr unsigned k_max_scan_threads = 4;
+constexpr std::size_t k_files_per_thread = 256;
+// Files a thread takes at a time.
+constexpr std::size_t k_files_per_claim = 32;
 
 std::string errno_text(int error) {
   return std::error_code(error, std::generic_category()).message();
@@ -126,6 +137,66 @@ std::optional<core::Error> list_names(const std::string& dir, std::unique_ptr<Di
   return std::nullopt;
 }
 
+// What one directory entry gave: a revision, a problem, or neither (not a file: skipped).
+struct FileOutcome {
+  std::optional<core::Revision> revision;
+  std::optional<core::Error> problem;
+};
+
+FileOutcome scan_file(int dir_fd, const std::string& name) {
+  FileRead read = read_regular_file(dir_fd, name);
+  if (read.problem) return FileOutcome{std::nullopt, std::move(read.problem)};
+  if (!read.bytes) return FileOutcome{};
+  core::Result<core::Revision> parsed =
+      core::parse_migration(*core::migration_file_kind(name), name, *read.bytes);
+  if (!parsed) return FileOutcome{std::nullopt, parsed.error()};
+  core::Result<std::string> checksum = sha256_hex(*read.bytes);
+  if (!checksum) {
+    return FileOutcome{std::nullopt, core::make_error(core::ErrorKind::io,
+                                                      name + ": " + checksum.error().message)};
+  }
+  parsed->checksum = std::move(*checksum);
+  return FileOutcome{std::move(*parsed), std::nullopt};
+}
+
+// Calls work(i) for every i below `count`, on up to k_max_scan_threads threads (the machine's
+// cores, one thread per k_files_per_thread files): opening, reading and parsing thousands of
+// small files is system-call and parse time that cores share well. work(i) for different i
+// must be independent. An exception from any call is rethrown here after every thread ended.
+void run_in_parallel(std::size_t count, const std::function<void(std::size_t)>& work) {
+  const std::size_t threads = std::min<std::size_t>(
+      {std::max(1U, std::thread::hardware_concurrency()), k_max_scan_threads,
+       count / k_files_per_thread});
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr first_failure;
+  std::mutex failure_mutex;
+  const auto drain = [&]() noexcept {
+    try {
+      while (!failed.load(std::memory_order_relaxed)) {
+        const std::size_t begin = next.fetch_add(k_files_per_claim);
+        if (begin >= count) return;
+        for (std::size_t i = begin; i < std::min(count, begin + k_files_per_claim); ++i) work(i);
+      }
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!first_failure) first_failure = std::current_exception();
+      failed = true;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) {
+    try {
+      pool.emplace_back(drain);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: the ones running (and this one) do the rest
+    }
+  }
+  drain();
+  for (std::thread& thread : pool) thread.join();
+  if (first_failure) std::rethrow_exception(first_failure);
+}
+
 }  // namespace
 
 ScanResult scan_migration_directory(const std::string& dir) {
@@ -137,28 +208,13 @@ ScanResult scan_migration_directory(const std::string& dir) {
     return result;
   }
   result.directory_ok = true;
+  std::vector<FileOutcome> outcomes(names.size());
+  const int dir_fd = opened->fd();
+  run_in_parallel(names.size(), [&](std::size_t i) { outcomes[i] = scan_file(dir_fd, names[i]); });
   result.revisions.reserve(names.size());
-  for (const std::string& name : names) {
-    FileRead read = read_regular_file(opened->fd(), name);
-    if (read.problem) {
-      result.problems.push_back(std::move(*read.problem));
-      continue;
-    }
-    if (!read.bytes) continue;
-    core::Result<core::Revision> parsed =
-        core::parse_migration(*core::migration_file_kind(name), name, *read.bytes);
-    if (!parsed) {
-      result.problems.push_back(parsed.error());
-      continue;
-    }
-    core::Result<std::string> checksum = sha256_hex(*read.bytes);
-    if (!checksum) {
-      result.problems.push_back(
-          core::make_error(core::ErrorKind::io, name + ": " + checksum.error().message));
-      continue;
-    }
-    parsed->checksum = std::move(*checksum);
-    result.revisions.push_back(std::move(*parsed));
+  for (FileOutcome& outcome : outcomes) {
+    if (outcome.problem) result.problems.push_back(std::move(*outcome.problem));
+    if (outcome.revision) result.revisions.push_back(std::move(*outcome.revision));
   }
   return result;
 }
