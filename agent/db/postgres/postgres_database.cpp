@@ -288,6 +288,18 @@ core::Result<Rows> PostgresDatabase::query(std::string_view sql,
   return rows;
 }
 
+core::Result<std::int64_t> PostgresDatabase::modify(std::string_view sql,
+                                                    const std::vector<Value>& params) {
+  auto result = m_impl->run(*m_impl->main, sql, &params);
+  if (!result) {
+    if (m_impl->transaction == Impl::Transaction::open) {
+      m_impl->transaction = Impl::Transaction::failed;
+    }
+    return result.error();
+  }
+  return static_cast<std::int64_t>(result->affected_rows());
+}
+
 core::Result<void> PostgresDatabase::begin() {
   auto result = m_impl->statement("BEGIN");
   if (result) m_impl->transaction = Impl::Transaction::open;

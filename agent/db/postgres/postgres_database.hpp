@@ -33,6 +33,8 @@ class PostgresDatabase final : public Database {
   core::Result<void> execute(std::string_view sql) override;
   // `?` placeholders become $1..$n (outside quotes and comments); parameters go as text.
   core::Result<Rows> query(std::string_view sql, const std::vector<Value>& params = {}) override;
+  core::Result<std::int64_t> modify(std::string_view sql,
+                                    const std::vector<Value>& params = {}) override;
 
   // Plain BEGIN / COMMIT / ROLLBACK on the session. commit() fails when the server rolled
   // the transaction back instead (an earlier statement in it had failed).
