@@ -7,7 +7,8 @@ For each directory made by generate.py (OUT/sql, and OUT/py for Alembic):
   plan     ... --database-url sqlite:///EMPTY.db plan             (empty database: every
                                                                    revision is a step)
   alembic  /usr/bin/python3 -m alembic -c OUT/py/alembic.ini heads   (with --alembic)
-Times are hyperfine's (--warmup 1, --runs N; median and mean ± σ), peak RSS is the largest
+Times are hyperfine's (--warmup 1, --runs N; median, mean ± σ, and the mean user+system CPU
+time, which a loaded machine changes less than the wall time), peak RSS is the largest
 "Maximum resident set size" of three /usr/bin/time -v runs. Prints a markdown table.
 
 Usage: run.py AGENT OUT [OUT...] [--runs 10] [--alembic] [--json FILE]
@@ -30,7 +31,7 @@ def hyperfine(command, runs, export):
     with open(export) as f:
         r = json.load(f)["results"][0]
     return {"median": r["median"], "mean": r["mean"], "stddev": r["stddev"] or 0.0,
-            "min": r["min"], "max": r["max"]}
+            "min": r["min"], "max": r["max"], "cpu": r["user"] + r["system"]}
 
 
 def peak_rss_mib(argv, times=3):
@@ -53,6 +54,7 @@ def main():
     parser.add_argument("--alembic", action="store_true")
     parser.add_argument("--json")
     args = parser.parse_args()
+    print("load average before: %s" % open("/proc/loadavg").read().strip(), file=sys.stderr)
     agent = os.path.abspath(args.agent)
     work = tempfile.mkdtemp(prefix="magent-bench-graph.")
     env_clean = {k: v for k, v in os.environ.items()
@@ -87,12 +89,13 @@ def main():
                 print("  %s" % json.dumps(row), file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print("| revisions | command | median | mean ± σ | min … max | peak RSS |")
-    print("|---|---|---|---|---|---|")
+    print("| revisions | command | median | mean ± σ | min … max | CPU (user+sys) | peak RSS |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
-        print("| %d | %s | %.1f ms | %.1f ± %.1f ms | %.1f … %.1f ms | %.1f MiB |" % (
+        print("| %d | %s | %.1f ms | %.1f ± %.1f ms | %.1f … %.1f ms | %.1f ms | %.1f MiB |" % (
             r["revisions"], r["command"], r["median"] * 1000, r["mean"] * 1000,
-            r["stddev"] * 1000, r["min"] * 1000, r["max"] * 1000, r["rss_mib"]))
+            r["stddev"] * 1000, r["min"] * 1000, r["max"] * 1000, r["cpu"] * 1000,
+            r["rss_mib"]))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
