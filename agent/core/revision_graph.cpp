@@ -75,6 +75,7 @@ RevisionGraph::BuildResult RevisionGraph::build(std::vector<Revision> revisions)
   RevisionGraph graph;
   graph.m_revisions = std::move(revisions);
   graph.m_nodes.resize(graph.m_revisions.size());
+  graph.m_by_id.reserve(graph.m_revisions.size());
 
   std::vector<Error>& problems = result.problems;
   for (NodeId i = 0; i < graph.m_revisions.size(); ++i) {

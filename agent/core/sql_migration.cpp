@@ -16,8 +16,6 @@ namespace {
 
 constexpr std::array<std::string_view, 6> k_header_keys = {
     "revision", "down_revision", "branch_labels", "depends_on", "message", "transaction"};
-constexpr std::array<Dialect, 3> k_all_dialects = {Dialect::sqlite, Dialect::postgresql,
-                                                   Dialect::mysql};
 
 bool is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v' || c == '\n';
@@ -299,7 +297,9 @@ class SqlParser {
     return revision;
   }
 
-  // Splits every present section now, so a broken quote fails at load time, not at apply.
+  // Splits every present section now, so a broken quote fails at load time, not at apply:
+  // a generic section as each of the three dialects would (first_split_error splits it once
+  // when they cannot disagree), a dialect's own section as that dialect.
   std::optional<Error> check_statements(const std::string& id) const {
     for (const Direction direction : {Direction::upgrade, Direction::downgrade}) {
       const auto& sections =
@@ -307,17 +307,23 @@ class SqlParser {
       for (std::size_t index = 0; index < sections.size(); ++index) {
         const Section& section = sections[index];
         if (!section.present) continue;
-        for (const Dialect dialect : k_all_dialects) {
-          const bool generic = index == SqlSections::k_generic;
-          if (!generic && index != SqlSections::index_of(dialect)) continue;
-          Result<std::vector<Statement>> split =
-              split_statements(section.text, section.first_line, dialect, m_path);
-          if (split) continue;
-          std::string message = split.error().message + " in the " +
-                                std::string(to_string(direction)) + " section of revision " + id;
-          if (generic) message += " (read as " + std::string(to_string(dialect)) + ")";
-          return make_error(ErrorKind::parse, std::move(message));
+        const auto located = [&](const Error& error) {
+          return error.message + " in the " + std::string(to_string(direction)) +
+                 " section of revision " + id;
+        };
+        if (index == SqlSections::k_generic) {
+          if (std::optional<DialectSplitError> failed =
+                  first_split_error(section.text, section.first_line, m_path)) {
+            return make_error(ErrorKind::parse, located(failed->error) + " (read as " +
+                                                    std::string(to_string(failed->dialect)) +
+                                                    ")");
+          }
+          continue;
         }
+        const auto dialect = static_cast<Dialect>(index - 1);
+        Result<std::vector<Statement>> split =
+            split_statements(section.text, section.first_line, dialect, m_path);
+        if (!split) return make_error(ErrorKind::parse, located(split.error()));
       }
     }
     return std::nullopt;

@@ -31,18 +31,25 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-// An ASCII upper-case copy of a short word, enough to compare it with keywords.
-std::string upper_keyword(std::string_view word) {
-  if (word.size() > 16) return {};
-  std::string out(word);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+// An ASCII upper-case copy of a short word, enough to compare it with keywords; empty for
+// words longer than any keyword. Held inline: words are classified without allocating.
+class Keyword {
+ public:
+  explicit Keyword(std::string_view word) {
+    if (word.size() > m_chars.size()) return;
+    for (char c : word) {
+      m_chars[m_size++] = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    }
   }
-  return out;
-}
+  std::string_view view() const { return {m_chars.data(), m_size}; }
+
+ private:
+  std::array<char, 16> m_chars{};
+  std::size_t m_size = 0;
+};
 
 template <std::size_t N>
-bool is_one_of(const std::string& word, const std::array<std::string_view, N>& set) {
+bool is_one_of(std::string_view word, const std::array<std::string_view, N>& set) {
   for (std::string_view candidate : set) {
     if (word == candidate) return true;
   }
@@ -68,16 +75,32 @@ constexpr std::size_t k_max_delimiter_length = 16;
 
 enum class Routine { no, undecided, yes };
 
+// Whether the splitter copies out each statement's text or only checks that the text splits.
+enum class Collect { statements, nothing };
+
+// Whether the splitter notes the places where another dialect would read the text otherwise.
+enum class WatchDialects { no, yes };
+
 class Splitter {
  public:
-  Splitter(std::string_view text, int first_line, Dialect dialect, std::string_view path)
-      : m_text(text), m_line(first_line), m_dialect(dialect), m_path(path) {}
+  Splitter(std::string_view text, int first_line, Dialect dialect, std::string_view path,
+           Collect collect = Collect::statements, WatchDialects watch = WatchDialects::no)
+      : m_text(text),
+        m_line(first_line),
+        m_dialect(dialect),
+        m_path(path),
+        m_collect(collect),
+        m_watch(watch == WatchDialects::yes) {}
+
+  // After run(): true when a dialect other than this splitter's might split the text
+  // differently (or fail where this one did not). Meaningful only with WatchDialects::yes.
+  bool dialects_may_differ() const { return m_dialects_differ; }
 
   Result<std::vector<Statement>> run() {
     while (m_pos < m_text.size()) {
       if (!step()) return std::move(*m_error);
     }
-    if (m_routine == Routine::yes && m_depth > 0 && m_delimiter == ";") {
+    if (m_routine == Routine::yes && m_depth > 0 && !m_custom_delimiter) {
       fail(m_block_line, "unterminated " + m_block_opener + " ... END block (no matching END)");
       return std::move(*m_error);
     }
@@ -90,6 +113,8 @@ class Splitter {
   bool step() {
     const char c = m_text[m_pos];
     if (at_delimiter()) {
+      // psql keeps a `;` inside parentheses in the statement; the other clients split there.
+      if (m_parens > 0) note_dialect_difference();
       finish_statement();
       m_pos += m_delimiter.size();
       return true;
@@ -104,6 +129,7 @@ class Splitter {
       return true;
     }
     const char next = peek(1);
+    if (m_watch) watch_top_level(c, next);
     if (c == '-' && next == '-' && starts_dash_comment()) return skip_line_comment();
     if (c == '#' && m_dialect == Dialect::mysql) return skip_line_comment();
     if (c == '/' && next == '*') return block_comment();
@@ -127,11 +153,27 @@ class Splitter {
     } else {
       ++m_pos;
     }
-    if (m_dialect == Dialect::postgresql && c == '(') ++m_parens;
-    if (m_dialect == Dialect::postgresql && c == ')' && m_parens > 0) --m_parens;
+    if (c == '(') ++m_parens;
+    if (c == ')' && m_parens > 0) --m_parens;
     mark_content(start, m_line);
     m_after_dot = c == '.';
     return true;
+  }
+
+  void note_dialect_difference() {
+    if (m_watch) m_dialects_differ = true;
+  }
+
+  // Characters outside quotes and comments that the three dialects read differently: `#`
+  // (MySQL comment), `$` (PostgreSQL dollar quote), backquote (not a quote in PostgreSQL),
+  // `[` (a quote in SQLite only), and `--` directly followed by a character (not a comment
+  // in MySQL).
+  void watch_top_level(char c, char next) {
+    if (c == '#' || c == '$' || c == '`' || c == '[') note_dialect_difference();
+    if (c == '-' && next == '-' && m_pos + 2 < m_text.size() &&
+        static_cast<std::uint8_t>(m_text[m_pos + 2]) > 0x20) {
+      note_dialect_difference();
+    }
   }
 
   char peek(std::size_t ahead) const {
@@ -141,7 +183,7 @@ class Splitter {
   // Advances over identifier characters, stopping at a custom delimiter (`END$$`, `1//`).
   void skip_word_chars() {
     while (m_pos < m_text.size() && is_word_char(m_text[m_pos])) {
-      if (m_delimiter != ";" && m_text.substr(m_pos, m_delimiter.size()) == m_delimiter) break;
+      if (m_custom_delimiter && m_text.substr(m_pos, m_delimiter.size()) == m_delimiter) break;
       ++m_pos;
     }
   }
@@ -149,9 +191,10 @@ class Splitter {
   bool backslashes() const { return m_dialect == Dialect::mysql; }
 
   bool at_delimiter() const {
-    if (m_delimiter == ";") {
+    if (!m_custom_delimiter) {
       // Like psql, a `;` inside parentheses (CREATE RULE ... DO (a; b)) does not split.
-      return m_text[m_pos] == ';' && (m_routine != Routine::yes || m_depth == 0) && m_parens == 0;
+      return m_text[m_pos] == ';' && (m_routine != Routine::yes || m_depth == 0) &&
+             (m_dialect != Dialect::postgresql || m_parens == 0);
     }
     return m_text.substr(m_pos, m_delimiter.size()) == m_delimiter;
   }
@@ -173,6 +216,7 @@ class Splitter {
     const int start_line = m_line;
     const bool is_code = m_dialect == Dialect::mysql && (peek(2) == '!' || peek(2) == '+');
     const bool nests = m_dialect == Dialect::postgresql;
+    if (peek(2) == '!' || peek(2) == '+') note_dialect_difference();
     m_pos += 2;
     int depth = 1;
     while (depth > 0) {
@@ -181,9 +225,10 @@ class Splitter {
       if (c == '*' && peek(1) == '/') {
         --depth;
         m_pos += 2;
-      } else if (nests && c == '/' && peek(1) == '*') {
-        ++depth;
-        m_pos += 2;
+      } else if (c == '/' && peek(1) == '*') {
+        note_dialect_difference();
+        if (nests) ++depth;
+        m_pos += nests ? 2 : 1;
       } else {
         if (c == '\n') ++m_line;
         ++m_pos;
@@ -206,6 +251,7 @@ class Splitter {
       if (m_pos >= m_text.size()) return fail(start_line, "unterminated " + std::string(what));
       const char c = m_text[m_pos];
       if (c == '\n') ++m_line;
+      if (c == '\\') note_dialect_difference();  // an escape in MySQL (and in E'...')
       if (allow_backslash && c == '\\' && m_pos + 1 < m_text.size()) {
         if (m_text[m_pos + 1] == '\n') ++m_line;
         m_pos += 2;
@@ -257,22 +303,22 @@ class Splitter {
     const std::size_t start = m_pos;
     const int start_line = m_line;
     skip_word_chars();
-    const std::string_view text = m_text.substr(start, m_pos - start);
-    const std::string upper = upper_keyword(text);
+    const Keyword keyword_text(m_text.substr(start, m_pos - start));
+    const std::string_view upper = keyword_text.view();
     if (!m_has_content && upper == "DELIMITER") return delimiter_directive(start_line);
     const bool qualified = m_after_dot;
     mark_content(start, start_line);
     m_after_dot = false;
-    if (m_dialect == Dialect::postgresql && upper == "E" && m_pos < m_text.size() &&
-        m_text[m_pos] == '\'') {
-      return quoted('\'', true, "string literal E'...'");
+    if (upper == "E" && m_pos < m_text.size() && m_text[m_pos] == '\'') {
+      note_dialect_difference();  // PostgreSQL's E'...' is no word
+      if (m_dialect == Dialect::postgresql) return quoted('\'', true, "string literal E'...'");
     }
     if (!qualified) keyword(upper, start_line);
     return true;
   }
 
   // Tracks whether this statement may hold a BEGIN ... END body and how deep it is.
-  void keyword(const std::string& upper, int line) {
+  void keyword(std::string_view upper, int line) {
     ++m_words;
     if (m_words == 1) {
       m_routine = (upper == "CREATE" || upper == "ALTER") ? Routine::undecided : Routine::no;
@@ -286,15 +332,16 @@ class Splitter {
       }
       return;
     }
-    if (m_routine != Routine::yes || m_delimiter != ";") return;
+    if (m_routine != Routine::yes || m_custom_delimiter) return;
     if (upper == "BEGIN" || (upper == "CASE" && !m_case_closed)) {
       if (m_depth == 0) {
         m_block_line = line;
-        m_block_opener = upper;
+        m_block_opener = std::string(upper);
       }
       ++m_depth;
     } else if (upper == "END") {
-      const std::string next = upper_keyword(peek_word());
+      const Keyword next_word(peek_word());
+      const std::string_view next = next_word.view();
       if (!is_one_of(next, k_uncounted_enders) && m_depth > 0) --m_depth;
       m_case_closed = next == "CASE";
       return;
@@ -331,6 +378,7 @@ class Splitter {
       return fail(line, "DELIMITER cannot contain a backslash");
     }
     m_delimiter = std::string(delimiter);
+    m_custom_delimiter = m_delimiter != ";";
     return skip_line_comment();
   }
 
@@ -344,7 +392,7 @@ class Splitter {
   }
 
   void finish_statement() {
-    if (m_has_content) {
+    if (m_has_content && m_collect == Collect::statements) {
       m_statements.push_back(
           Statement{std::string(m_text.substr(m_start, m_end - m_start)), m_start_line});
     }
@@ -368,7 +416,11 @@ class Splitter {
   int m_line;
   Dialect m_dialect;
   std::string_view m_path;
+  Collect m_collect;
+  bool m_watch;
+  bool m_dialects_differ = false;
   std::string m_delimiter = ";";
+  bool m_custom_delimiter = false;  // m_delimiter is not ";" (after a DELIMITER directive)
   std::vector<Statement> m_statements;
   std::optional<Error> m_error;
 
@@ -381,7 +433,7 @@ class Splitter {
   int m_words = 0;           // unqualified words seen so far
   Routine m_routine = Routine::no;
   int m_depth = 0;       // open BEGIN/CASE blocks of a routine statement
-  int m_parens = 0;      // open parentheses (PostgreSQL only, as psql counts them)
+  int m_parens = 0;      // open parentheses (only psql keeps a `;` inside them)
   int m_block_line = 0;  // line of the outermost open block
   std::string m_block_opener;
   bool m_case_closed = false;  // the previous word was END and this CASE belongs to it
@@ -392,6 +444,19 @@ class Splitter {
 Result<std::vector<Statement>> split_statements(std::string_view text, int first_line,
                                                 Dialect dialect, std::string_view path) {
   return Splitter(text, first_line, dialect, path).run();
+}
+
+std::optional<DialectSplitError> first_split_error(std::string_view text, int first_line,
+                                                   std::string_view path) {
+  Splitter neutral(text, first_line, Dialect::sqlite, path, Collect::nothing, WatchDialects::yes);
+  Result<std::vector<Statement>> split = neutral.run();
+  if (!split) return DialectSplitError{Dialect::sqlite, split.error()};
+  if (!neutral.dialects_may_differ()) return std::nullopt;
+  for (const Dialect dialect : {Dialect::postgresql, Dialect::mysql}) {
+    split = Splitter(text, first_line, dialect, path, Collect::nothing).run();
+    if (!split) return DialectSplitError{dialect, split.error()};
+  }
+  return std::nullopt;
 }
 
 }  // namespace magent::core

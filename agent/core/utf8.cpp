@@ -41,9 +41,18 @@ std::size_t sequence_length(std::string_view text, std::size_t i) {
   return length;
 }
 
+// True when every byte is ASCII (then the text is valid UTF-8); written so that the compiler
+// can check many bytes per instruction.
+bool all_ascii(std::string_view text) {
+  unsigned char seen = 0;
+  for (const char c : text) seen |= static_cast<unsigned char>(c);
+  return seen < 0x80;
+}
+
 }  // namespace
 
 std::optional<Utf8Problem> find_invalid_utf8(std::string_view text) {
+  if (all_ascii(text)) return std::nullopt;
   std::size_t i = 0;
   int line = 1;
   while (i < text.size()) {

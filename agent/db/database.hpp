@@ -51,6 +51,11 @@ class Database {
   virtual core::Result<void> execute(std::string_view sql) = 0;
   // Runs one statement of our own with `?` parameters and returns its rows (maybe none).
   virtual core::Result<Rows> query(std::string_view sql, const std::vector<Value>& params = {}) = 0;
+  // Runs one INSERT, UPDATE or DELETE of our own with `?` parameters and returns how many rows
+  // it matched (on MySQL too, where the server would otherwise count only changed rows), so
+  // that a row check needs no SELECT of its own.
+  virtual core::Result<std::int64_t> modify(std::string_view sql,
+                                            const std::vector<Value>& params = {}) = 0;
 
   virtual core::Result<void> begin() = 0;
   virtual core::Result<void> commit() = 0;

@@ -336,42 +336,39 @@ core::Result<void> update_outcome(Database& db, const LedgerTable& table, std::i
   }
   const std::string name = table_name(db, table);
   const std::string started(to_string(LedgerOutcome::started));
+  const std::string sql = "UPDATE " + name + " SET outcome = ?, finished_at = ?, " +
+                          "duration_ms = ?, error = ?, versions_after = ?, " +
+                          "schema_fingerprint = ? WHERE id = ? AND outcome = ?";
+  auto matched = db.modify(
+      sql, {std::string(to_string(resolution.outcome)), format_timestamp(resolution.finished_at),
+            static_cast<std::int64_t>(resolution.duration.count()),
+            optional_text(optional_error(resolution.error)),
+            optional_text(optional_joined(resolution.versions_after)),
+            optional_text(resolution.schema_fingerprint), id, started});
+  if (!matched) return matched.error();
+  if (*matched == 1) return {};
+  // Nothing resolved: say why.
   auto current = db.query("SELECT outcome FROM " + name + " WHERE id = ?", {id});
   if (!current) return current.error();
   if (current->empty()) {
     return core::make_error(core::ErrorKind::step_failed,
                             "ledger row " + std::to_string(id) + " not found in " + table.name);
   }
-  const std::string outcome = current->front().at(0).value_or("");
-  if (outcome != started) {
-    return core::make_error(core::ErrorKind::step_failed,
-                            "ledger row " + std::to_string(id) + " is already " + outcome);
-  }
-  const std::string sql = "UPDATE " + name + " SET outcome = ?, finished_at = ?, " +
-                          "duration_ms = ?, error = ?, versions_after = ?, " +
-                          "schema_fingerprint = ? WHERE id = ? AND outcome = ?";
-  auto done = db.query(
-      sql, {std::string(to_string(resolution.outcome)), format_timestamp(resolution.finished_at),
-            static_cast<std::int64_t>(resolution.duration.count()),
-            optional_text(optional_error(resolution.error)),
-            optional_text(optional_joined(resolution.versions_after)),
-            optional_text(resolution.schema_fingerprint), id, started});
-  if (!done) return done.error();
-  return {};
+  return core::make_error(
+      core::ErrorKind::step_failed,
+      "ledger row " + std::to_string(id) + " is already " + current->front().at(0).value_or(""));
 }
 
 core::Result<void> set_schema_fingerprint(Database& db, const LedgerTable& table, std::int64_t id,
                                           std::string_view fingerprint) {
   const std::string name = table_name(db, table);
-  auto found = db.query("SELECT COUNT(*) FROM " + name + " WHERE id = ?", {id});
-  if (!found) return found.error();
-  if (found->empty() || parse_int(found->front().at(0)).value_or(0) == 0) {
+  auto matched = db.modify("UPDATE " + name + " SET schema_fingerprint = ? WHERE id = ?",
+                           {std::string(fingerprint), id});
+  if (!matched) return matched.error();
+  if (*matched == 0) {
     return core::make_error(core::ErrorKind::step_failed,
                             "ledger row " + std::to_string(id) + " not found in " + table.name);
   }
-  auto done = db.query("UPDATE " + name + " SET schema_fingerprint = ? WHERE id = ?",
-                       {std::string(fingerprint), id});
-  if (!done) return done.error();
   return {};
 }
 

@@ -1,7 +1,7 @@
 #include "agent/db/version_store.hpp"
 
 #include <algorithm>
-#include <charconv>
+#include <cstdint>
 
 #include "agent/db/sql_dialect.hpp"
 
@@ -12,20 +12,8 @@ std::vector<Value> to_values(const std::vector<std::string>& params) {
   return std::vector<Value>(params.begin(), params.end());
 }
 
-core::Result<long long> count_rows(Database& db, const VersionTable& table,
-                                   const std::string& version) {
-  auto rows = db.query(count_version_sql(db.dialect(), table), {version});
-  if (!rows) return rows.error();
-  long long count = 0;
-  if (!rows->empty() && !rows->front().empty() && rows->front().front()) {
-    const std::string& text = *rows->front().front();
-    std::from_chars(text.data(), text.data() + text.size(), count);
-  }
-  return count;
-}
-
 // Alembic's HeadMaintainer messages, word for word (alembic/runtime/migration.py).
-std::string match_error(const core::VersionOp& op, const VersionTable& table, long long found) {
+std::string match_error(const core::VersionOp& op, const VersionTable& table, std::int64_t found) {
   std::string what = op.kind == core::VersionOp::Kind::update
                          ? "updating '" + op.from + "' to '" + op.to + "'"
                          : "deleting '" + op.from + "'";
@@ -67,19 +55,15 @@ core::Result<void> clear_versions(Database& db, const VersionTable& table) {
 core::Result<void> apply_version_ops(Database& db, const VersionTable& table,
                                      const std::vector<core::VersionOp>& ops) {
   for (const core::VersionOp& op : ops) {
-    if (op.kind != core::VersionOp::Kind::insert) {
-      // The Database interface reports no row counts, so count first: under the
-      // migration lock and inside the caller's transaction the result is the same.
-      auto found = count_rows(db, table, op.from);
-      if (!found) return found.error();
-      if (*found != 1) {
-        return core::make_error(core::ErrorKind::step_failed, match_error(op, table, *found));
-      }
-    }
     const BoundStatement statement =
         render_version_op(db.dialect(), table, op, ValueStyle::placeholders);
-    auto done = db.query(statement.sql, to_values(statement.params));
-    if (!done) return done.error();
+    auto matched = db.modify(statement.sql, to_values(statement.params));
+    if (!matched) return matched.error();
+    // As Alembic does: an UPDATE or DELETE must have matched exactly one row. Else the
+    // caller rolls the step's transaction back.
+    if (op.kind != core::VersionOp::Kind::insert && *matched != 1) {
+      return core::make_error(core::ErrorKind::step_failed, match_error(op, table, *matched));
+    }
   }
   return {};
 }

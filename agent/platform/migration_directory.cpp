@@ -1,20 +1,33 @@
 #include "agent/platform/migration_directory.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <exception>
 #include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <system_error>
+#include <thread>
 
 #include "agent/core/migration_files.hpp"
 #include "agent/platform/sha256.hpp"
 
 namespace magent::platform {
 namespace {
+
+// Scan threads at most, and files per extra thread: a small directory is read by the caller.
+constexpr unsigned k_max_scan_threads = 4;
+constexpr std::size_t k_files_per_thread = 256;
+// Files a thread takes at a time.
+constexpr std::size_t k_files_per_claim = 32;
 
 std::string errno_text(int error) {
   return std::error_code(error, std::generic_category()).message();
@@ -35,18 +48,36 @@ class Fd {
   int m_fd;
 };
 
+// An open directory stream, closed on scope exit.
+class Directory {
+ public:
+  explicit Directory(DIR* dir) : m_dir(dir) {}
+  ~Directory() {
+    if (m_dir != nullptr) ::closedir(m_dir);
+  }
+  Directory(const Directory&) = delete;
+  Directory& operator=(const Directory&) = delete;
+  DIR* get() const { return m_dir; }
+  int fd() const { return ::dirfd(m_dir); }
+
+ private:
+  DIR* m_dir;
+};
+
 // What reading one directory entry gave: its bytes, nothing (not a file: skip), or a problem.
 struct FileRead {
   std::optional<std::string> bytes;
   std::optional<core::Error> problem;
 };
 
-FileRead read_regular_file(const std::filesystem::path& path, const std::string& name) {
+// Reads `name` in the directory open as `dir_fd`: one read of the size fstat gave (plus a
+// byte, to notice growth) is the whole file unless the file changed meanwhile.
+FileRead read_regular_file(int dir_fd, const std::string& name) {
   const auto problem = [&](const std::string& what) {
     return FileRead{std::nullopt, core::make_error(core::ErrorKind::io, name + ": " + what)};
   };
   // O_NONBLOCK: opening a FIFO that happens to carry a migration's name must not hang.
-  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  const Fd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) return problem("cannot open: " + errno_text(errno));
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) return problem("cannot stat: " + errno_text(errno));
@@ -57,23 +88,29 @@ FileRead read_regular_file(const std::filesystem::path& path, const std::string&
     return problem("larger than " + std::to_string(k_max_migration_file_bytes >> 20) +
                    " MiB; not read");
   }
-  std::string bytes;
-  char buffer[65536];
+  std::string bytes(size + 1, '\0');
+  std::size_t length = 0;
   while (true) {
-    const ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+    if (length == bytes.size()) bytes.resize(length + 65536);
+    const std::size_t wanted = bytes.size() - length;
+    const ssize_t got = ::read(fd.get(), bytes.data() + length, wanted);
     if (got < 0) {
       if (errno == EINTR) continue;
       return problem("cannot read: " + errno_text(errno));
     }
-    if (got == 0) break;
-    bytes.append(buffer, static_cast<std::size_t>(got));
-    if (bytes.size() > k_max_migration_file_bytes) return problem("grew while being read");
+    length += static_cast<std::size_t>(got);
+    if (length > k_max_migration_file_bytes) return problem("grew while being read");
+    // A short read that reached the size fstat reported is the end of the file.
+    if (got == 0 || (static_cast<std::size_t>(got) < wanted && length == size)) break;
   }
+  bytes.resize(length);
   return FileRead{std::move(bytes), std::nullopt};
 }
 
-// The sorted names in `dir` that may be migration files, or a problem with the directory.
-std::optional<core::Error> list_names(const std::string& dir, std::vector<std::string>& names) {
+// Opens `dir` and collects the sorted names in it that may be migration files, or a problem
+// with the directory.
+std::optional<core::Error> list_names(const std::string& dir, std::unique_ptr<Directory>& opened,
+                                      std::vector<std::string>& names) {
   std::error_code ec;
   const auto fail = [&](const std::string& what) {
     return core::make_error(core::ErrorKind::io, "migrations directory " + dir + " " + what);
@@ -84,15 +121,80 @@ std::optional<core::Error> list_names(const std::string& dir, std::vector<std::s
                                                                  : "does not exist");
   }
   if (!std::filesystem::is_directory(status)) return fail("is not a directory");
-  std::filesystem::directory_iterator it(dir, ec);
-  if (ec) return fail("cannot be read: " + ec.message());
-  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    if (core::migration_file_kind(name)) names.push_back(std::move(name));
+  opened = std::make_unique<Directory>(::opendir(dir.c_str()));
+  if (opened->get() == nullptr) return fail("cannot be read: " + errno_text(errno));
+  while (true) {
+    errno = 0;
+    const struct dirent* entry = ::readdir(opened->get());
+    if (entry == nullptr) {
+      if (errno != 0) return fail("cannot be read: " + errno_text(errno));
+      break;
+    }
+    const std::string_view name(entry->d_name);
+    if (core::migration_file_kind(name)) names.emplace_back(name);
   }
-  if (ec) return fail("cannot be read: " + ec.message());
   std::sort(names.begin(), names.end());
   return std::nullopt;
+}
+
+// What one directory entry gave: a revision, a problem, or neither (not a file: skipped).
+struct FileOutcome {
+  std::optional<core::Revision> revision;
+  std::optional<core::Error> problem;
+};
+
+FileOutcome scan_file(int dir_fd, const std::string& name) {
+  FileRead read = read_regular_file(dir_fd, name);
+  if (read.problem) return FileOutcome{std::nullopt, std::move(read.problem)};
+  if (!read.bytes) return FileOutcome{};
+  core::Result<core::Revision> parsed =
+      core::parse_migration(*core::migration_file_kind(name), name, *read.bytes);
+  if (!parsed) return FileOutcome{std::nullopt, parsed.error()};
+  core::Result<std::string> checksum = sha256_hex(*read.bytes);
+  if (!checksum) {
+    return FileOutcome{std::nullopt, core::make_error(core::ErrorKind::io,
+                                                      name + ": " + checksum.error().message)};
+  }
+  parsed->checksum = std::move(*checksum);
+  return FileOutcome{std::move(*parsed), std::nullopt};
+}
+
+// Calls work(i) for every i below `count`, on up to k_max_scan_threads threads (the machine's
+// cores, one thread per k_files_per_thread files): opening, reading and parsing thousands of
+// small files is system-call and parse time that cores share well. work(i) for different i
+// must be independent. An exception from any call is rethrown here after every thread ended.
+void run_in_parallel(std::size_t count, const std::function<void(std::size_t)>& work) {
+  const std::size_t threads = std::min<std::size_t>(
+      {std::max(1U, std::thread::hardware_concurrency()), k_max_scan_threads,
+       count / k_files_per_thread});
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr first_failure;
+  std::mutex failure_mutex;
+  const auto drain = [&]() noexcept {
+    try {
+      while (!failed.load(std::memory_order_relaxed)) {
+        const std::size_t begin = next.fetch_add(k_files_per_claim);
+        if (begin >= count) return;
+        for (std::size_t i = begin; i < std::min(count, begin + k_files_per_claim); ++i) work(i);
+      }
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!first_failure) first_failure = std::current_exception();
+      failed = true;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) {
+    try {
+      pool.emplace_back(drain);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: the ones running (and this one) do the rest
+    }
+  }
+  drain();
+  for (std::thread& thread : pool) thread.join();
+  if (first_failure) std::rethrow_exception(first_failure);
 }
 
 }  // namespace
@@ -100,32 +202,19 @@ std::optional<core::Error> list_names(const std::string& dir, std::vector<std::s
 ScanResult scan_migration_directory(const std::string& dir) {
   ScanResult result;
   std::vector<std::string> names;
-  if (std::optional<core::Error> problem = list_names(dir, names)) {
+  std::unique_ptr<Directory> opened;
+  if (std::optional<core::Error> problem = list_names(dir, opened, names)) {
     result.problems.push_back(std::move(*problem));
     return result;
   }
   result.directory_ok = true;
-  for (const std::string& name : names) {
-    FileRead read = read_regular_file(std::filesystem::path(dir) / name, name);
-    if (read.problem) {
-      result.problems.push_back(std::move(*read.problem));
-      continue;
-    }
-    if (!read.bytes) continue;
-    core::Result<core::Revision> parsed =
-        core::parse_migration(*core::migration_file_kind(name), name, *read.bytes);
-    if (!parsed) {
-      result.problems.push_back(parsed.error());
-      continue;
-    }
-    core::Result<std::string> checksum = sha256_hex(*read.bytes);
-    if (!checksum) {
-      result.problems.push_back(
-          core::make_error(core::ErrorKind::io, name + ": " + checksum.error().message));
-      continue;
-    }
-    parsed->checksum = std::move(*checksum);
-    result.revisions.push_back(std::move(*parsed));
+  std::vector<FileOutcome> outcomes(names.size());
+  const int dir_fd = opened->fd();
+  run_in_parallel(names.size(), [&](std::size_t i) { outcomes[i] = scan_file(dir_fd, names[i]); });
+  result.revisions.reserve(names.size());
+  for (FileOutcome& outcome : outcomes) {
+    if (outcome.problem) result.problems.push_back(std::move(*outcome.problem));
+    if (outcome.revision) result.revisions.push_back(std::move(*outcome.revision));
   }
   return result;
 }

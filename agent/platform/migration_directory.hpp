@@ -22,7 +22,8 @@ inline constexpr std::size_t k_max_migration_file_bytes = std::size_t{64} << 20;
 
 // Lists `dir` (not recursively), follows symlinks to regular files (Kubernetes ConfigMap
 // mounts), keeps the names core::migration_file_kind accepts, and parses each with its
-// checksum (SHA-256 of the raw bytes) and path (the file name) set. Never throws.
+// checksum (SHA-256 of the raw bytes) and path (the file name) set. Large directories are
+// read and parsed on a few threads; the result is the same as one thread's. Never throws.
 ScanResult scan_migration_directory(const std::string& dir);
 
 }  // namespace magent::platform

@@ -10,6 +10,7 @@
 #include <mysql_driver.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -20,6 +21,8 @@ namespace magent::db {
 namespace {
 
 constexpr std::size_t k_max_lock_name = 64;
+// Prepared statements a session keeps for reuse; the cache starts over when it is full.
+constexpr std::size_t k_max_prepared_statements = 64;
 
 // Client-side error numbers (and MariaDB's ER_CONNECTION_KILLED, server shutdown) that
 // mean the connection is gone rather than the statement wrong.
@@ -62,10 +65,12 @@ sql::mysql::MySQL_Driver* driver() {
   return instance;
 }
 
-// One connector connection; closed (errors swallowed) on destruction.
+// One connector connection; closed (errors swallowed) on destruction. Statements with
+// parameters are prepared once per session and kept: preparing costs a round trip of its own.
 struct Session {
   core::DatabaseUrl url;  // for redacting driver messages
   std::unique_ptr<sql::Connection> connection;
+  std::map<std::string, std::unique_ptr<sql::PreparedStatement>, std::less<>> prepared;
   std::string lost_reason;  // set once the connection is known to be gone
 
   bool lost() const { return !lost_reason.empty(); }
@@ -74,9 +79,20 @@ struct Session {
   Session& operator=(const Session&) = delete;
   ~Session() {
     try {
+      prepared.clear();
       if (connection) connection->close();
     } catch (...) {  // NOLINT(bugprone-empty-catch): closing a dead connection may throw
     }
+  }
+
+  // The prepared statement for `text`, prepared now unless it was before. Throws what the
+  // connector throws.
+  sql::PreparedStatement& prepare(std::string_view text) {
+    if (auto it = prepared.find(text); it != prepared.end()) return *it->second;
+    if (prepared.size() >= k_max_prepared_statements) prepared.clear();
+    std::unique_ptr<sql::PreparedStatement> statement(
+        connection->prepareStatement(sql::SQLString(std::string(text))));
+    return *prepared.emplace(std::string(text), std::move(statement)).first->second;
   }
 };
 
@@ -104,6 +120,8 @@ core::Result<std::unique_ptr<Session>> connect_session(const core::DatabaseUrl& 
     properties["OPT_CONNECT_TIMEOUT"] = static_cast<int>(seconds < 1 ? 1 : seconds);
     properties["OPT_CHARSET_NAME"] = sql::SQLString(option(url, "charset", "utf8mb4"));
     properties["OPT_RECONNECT"] = false;
+    // Affected-row counts are the rows an UPDATE matched, as Database::modify promises.
+    properties["CLIENT_FOUND_ROWS"] = true;
     std::map<sql::SQLString, sql::SQLString> attributes{
         {sql::SQLString("program_name"), sql::SQLString(session_identity(options))}};
     properties["OPT_CONNECT_ATTR_ADD"] = attributes;
@@ -222,36 +240,73 @@ struct MysqlDatabase::Impl {
     return core::make_error(core::ErrorKind::step_failed, message);
   }
 
+  core::Error lost_error(const Session& session) const {
+    return core::make_error(
+        core::ErrorKind::unreachable,
+        "the connection to " + description + " was lost earlier (" + session.lost_reason + ")");
+  }
+
+  // The session's prepared statement for `text` with `params` bound. Throws.
+  static sql::PreparedStatement& bound(Session& session, std::string_view text,
+                                       const std::vector<Value>& params) {
+    sql::PreparedStatement& statement = session.prepare(text);
+    for (unsigned int i = 0; i < params.size(); ++i) {
+      const Value& value = params[i];
+      if (const auto* s = std::get_if<std::string>(&value)) {
+        statement.setString(i + 1, sql::SQLString(*s));
+      } else if (const auto* n = std::get_if<std::int64_t>(&value)) {
+        statement.setInt64(i + 1, *n);
+      } else {
+        statement.setNull(i + 1, sql::DataType::VARCHAR);
+      }
+    }
+    return statement;
+  }
+
+  // Classifies the exception being handled and drops the prepared statement for `text`,
+  // whose state is unknown now; call only inside a catch block.
+  core::Error failed(Session& session, std::string_view text) const {
+    core::Error error = current_error(session);
+    try {
+      if (auto it = session.prepared.find(text); it != session.prepared.end()) {
+        session.prepared.erase(it);
+      }
+    } catch (...) {  // NOLINT(bugprone-empty-catch): closing it failed; it is gone anyway
+    }
+    return error;
+  }
+
   // Runs one statement: text protocol without params, a prepared statement with them.
   core::Result<Rows> run(Session& session, std::string_view text,
                          const std::vector<Value>& params) const {
-    if (session.lost()) {
-      return core::make_error(core::ErrorKind::unreachable, "the connection to " + description +
-                                                                " was lost earlier (" +
-                                                                session.lost_reason + ")");
-    }
+    if (session.lost()) return lost_error(session);
     try {
       if (params.empty()) {
         std::unique_ptr<sql::Statement> statement(session.connection->createStatement());
         const bool has_result = statement->execute(sql::SQLString(std::string(text)));
         return drain(*statement, has_result);
       }
-      std::unique_ptr<sql::PreparedStatement> statement(
-          session.connection->prepareStatement(sql::SQLString(std::string(text))));
-      for (unsigned int i = 0; i < params.size(); ++i) {
-        const Value& value = params[i];
-        if (const auto* s = std::get_if<std::string>(&value)) {
-          statement->setString(i + 1, sql::SQLString(*s));
-        } else if (const auto* n = std::get_if<std::int64_t>(&value)) {
-          statement->setInt64(i + 1, *n);
-        } else {
-          statement->setNull(i + 1, sql::DataType::VARCHAR);
-        }
-      }
-      const bool has_result = statement->execute();
-      return drain(*statement, has_result);
+      sql::PreparedStatement& statement = bound(session, text, params);
+      const bool has_result = statement.execute();
+      return drain(statement, has_result);
     } catch (...) {
-      return current_error(session);
+      return failed(session, text);
+    }
+  }
+
+  // Runs one INSERT/UPDATE/DELETE and returns the rows it matched (CLIENT_FOUND_ROWS).
+  core::Result<std::int64_t> update(Session& session, std::string_view text,
+                                    const std::vector<Value>& params) const {
+    if (session.lost()) return lost_error(session);
+    try {
+      if (params.empty()) {
+        std::unique_ptr<sql::Statement> statement(session.connection->createStatement());
+        return static_cast<std::int64_t>(
+            statement->executeUpdate(sql::SQLString(std::string(text))));
+      }
+      return static_cast<std::int64_t>(bound(session, text, params).executeUpdate());
+    } catch (...) {
+      return failed(session, text);
     }
   }
 
@@ -294,6 +349,11 @@ core::Result<void> MysqlDatabase::execute(std::string_view sql) {
 
 core::Result<Rows> MysqlDatabase::query(std::string_view sql, const std::vector<Value>& params) {
   return m_impl->run(*m_impl->main, sql, params);
+}
+
+core::Result<std::int64_t> MysqlDatabase::modify(std::string_view sql,
+                                                 const std::vector<Value>& params) {
+  return m_impl->update(*m_impl->main, sql, params);
 }
 
 core::Result<void> MysqlDatabase::begin() { return m_impl->statement("START TRANSACTION"); }

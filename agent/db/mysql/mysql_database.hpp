@@ -40,6 +40,8 @@ class MysqlDatabase final : public Database {
   // A server-side prepared statement when there are parameters, else the text protocol.
   // Errors carry MySQL's error number, SQLSTATE and text.
   core::Result<Rows> query(std::string_view sql, const std::vector<Value>& params = {}) override;
+  core::Result<std::int64_t> modify(std::string_view sql,
+                                    const std::vector<Value>& params = {}) override;
 
   // START TRANSACTION / COMMIT / ROLLBACK; DDL inside still commits implicitly.
   core::Result<void> begin() override;

@@ -166,6 +166,10 @@ struct PostgresDatabase::Impl {
   std::string description;
   // Where begin() left the main session; a failed statement poisons an open transaction.
   enum class Transaction { none, open, failed } transaction = Transaction::none;
+  // begin() sends nothing: its BEGIN travels with the transaction's first statement, in the
+  // same simple query when that has no parameters (one round trip less per step), else just
+  // before it. A transaction that ran nothing ends without a round trip.
+  bool begin_pending = false;
 
   // Classifies the exception being handled; call only inside a catch block.
   core::Error current_error(Session& session) const {
@@ -207,16 +211,21 @@ struct PostgresDatabase::Impl {
   }
 
   // Runs `sql` on `session`: the simple query protocol without params (several
-  // statements allowed), else PQexecParams with `?` rewritten to $n.
+  // statements allowed), else PQexecParams with `?` rewritten to $n. Sends a pending BEGIN
+  // first (on the main session).
   core::Result<pqxx::result> run(Session& session, std::string_view sql,
-                                 const std::vector<Value>* params) const {
+                                 const std::vector<Value>* params) {
     if (session.lost()) return lost_error(session);
+    const bool opens = begin_pending && &session == main.get();
+    if (opens) begin_pending = false;
     try {
       pqxx::nontransaction work(*session.connection);
       pqxx::result result;
       if (params == nullptr) {
-        result = work.exec(std::string(sql));
+        // The error text leaves out the statement excerpt, so the prefix shows nowhere.
+        result = work.exec(opens ? "BEGIN; " + std::string(sql) : std::string(sql));
       } else {
+        if (opens) work.exec("BEGIN");
         TextParams text(*params);
         result = work.exec_params(to_postgres_placeholders(sql),
                                   pqxx::prepare::make_dynamic_params(text.pointers));
@@ -229,7 +238,7 @@ struct PostgresDatabase::Impl {
   }
 
   core::Result<Rows> rows(Session& session, std::string_view sql,
-                          const std::vector<Value>& params) const {
+                          const std::vector<Value>& params) {
     auto result = run(session, sql, &params);
     if (!result) return result.error();
     try {
@@ -293,13 +302,31 @@ core::Result<Rows> PostgresDatabase::query(std::string_view sql,
   return rows;
 }
 
+core::Result<std::int64_t> PostgresDatabase::modify(std::string_view sql,
+                                                    const std::vector<Value>& params) {
+  auto result = m_impl->run(*m_impl->main, sql, &params);
+  if (!result) {
+    if (m_impl->transaction == Impl::Transaction::open) {
+      m_impl->transaction = Impl::Transaction::failed;
+    }
+    return result.error();
+  }
+  return static_cast<std::int64_t>(result->affected_rows());
+}
+
 core::Result<void> PostgresDatabase::begin() {
-  auto result = m_impl->statement("BEGIN");
-  if (result) m_impl->transaction = Impl::Transaction::open;
-  return result;
+  if (m_impl->main->lost()) return m_impl->lost_error(*m_impl->main);
+  m_impl->begin_pending = true;
+  m_impl->transaction = Impl::Transaction::open;
+  return {};
 }
 
 core::Result<void> PostgresDatabase::commit() {
+  if (m_impl->begin_pending) {  // nothing ran: there is no transaction on the server
+    m_impl->begin_pending = false;
+    m_impl->transaction = Impl::Transaction::none;
+    return {};
+  }
   // The server would answer COMMIT of an aborted transaction by rolling back, silently.
   const bool failed = m_impl->transaction == Impl::Transaction::failed;
   m_impl->transaction = Impl::Transaction::none;
@@ -315,6 +342,10 @@ core::Result<void> PostgresDatabase::commit() {
 
 core::Result<void> PostgresDatabase::rollback() {
   m_impl->transaction = Impl::Transaction::none;
+  if (m_impl->begin_pending) {
+    m_impl->begin_pending = false;
+    return {};
+  }
   return m_impl->statement("ROLLBACK");
 }
 

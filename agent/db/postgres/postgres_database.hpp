@@ -33,9 +33,12 @@ class PostgresDatabase final : public Database {
   core::Result<void> execute(std::string_view sql) override;
   // `?` placeholders become $1..$n (outside quotes and comments); parameters go as text.
   core::Result<Rows> query(std::string_view sql, const std::vector<Value>& params = {}) override;
+  core::Result<std::int64_t> modify(std::string_view sql,
+                                    const std::vector<Value>& params = {}) override;
 
-  // Plain BEGIN / COMMIT / ROLLBACK on the session. commit() fails when the server rolled
-  // the transaction back instead (an earlier statement in it had failed).
+  // Plain BEGIN / COMMIT / ROLLBACK on the session; BEGIN goes out with the transaction's
+  // first statement, in the same round trip when it has no parameters. commit() fails when
+  // the server rolled the transaction back instead (an earlier statement in it had failed).
   core::Result<void> begin() override;
   core::Result<void> commit() override;
   core::Result<void> rollback() override;

@@ -78,6 +78,20 @@ std::string sqlite_quote(std::string_view part) {
   return out;
 }
 
+void bind_all(SQLite::Statement& statement, const std::vector<Value>& params) {
+  int index = 1;
+  for (const Value& param : params) {
+    if (const auto* text = std::get_if<std::string>(&param)) {
+      statement.bind(index, *text);
+    } else if (const auto* number = std::get_if<std::int64_t>(&param)) {
+      statement.bind(index, *number);
+    } else {
+      statement.bind(index);
+    }
+    ++index;
+  }
+}
+
 int to_millis_int(std::chrono::milliseconds ms) {
   constexpr auto k_max = std::chrono::milliseconds(std::numeric_limits<int>::max());
   return static_cast<int>(std::min(ms, k_max).count());
@@ -159,17 +173,7 @@ core::Result<void> SqliteDatabase::execute(std::string_view sql) {
 core::Result<Rows> SqliteDatabase::query(std::string_view sql, const std::vector<Value>& params) {
   try {
     SQLite::Statement statement(*m_impl->db, std::string(sql));
-    int index = 1;
-    for (const Value& param : params) {
-      if (const auto* text = std::get_if<std::string>(&param)) {
-        statement.bind(index, *text);
-      } else if (const auto* number = std::get_if<std::int64_t>(&param)) {
-        statement.bind(index, *number);
-      } else {
-        statement.bind(index);
-      }
-      ++index;
-    }
+    bind_all(statement, params);
     Rows rows;
     while (statement.executeStep()) {
       Row row;
@@ -186,6 +190,19 @@ core::Result<Rows> SqliteDatabase::query(std::string_view sql, const std::vector
       rows.push_back(std::move(row));
     }
     return rows;
+  } catch (const SQLite::Exception& e) {
+    return statement_error(e);
+  } catch (const std::exception& e) {
+    return unexpected_error(e);
+  }
+}
+
+core::Result<std::int64_t> SqliteDatabase::modify(std::string_view sql,
+                                                  const std::vector<Value>& params) {
+  try {
+    SQLite::Statement statement(*m_impl->db, std::string(sql));
+    bind_all(statement, params);
+    return static_cast<std::int64_t>(statement.exec());
   } catch (const SQLite::Exception& e) {
     return statement_error(e);
   } catch (const std::exception& e) {

@@ -29,6 +29,8 @@ class SqliteDatabase final : public Database {
 
   core::Result<void> execute(std::string_view sql) override;
   core::Result<Rows> query(std::string_view sql, const std::vector<Value>& params = {}) override;
+  core::Result<std::int64_t> modify(std::string_view sql,
+                                    const std::vector<Value>& params = {}) override;
 
   core::Result<void> begin() override;
   core::Result<void> commit() override;

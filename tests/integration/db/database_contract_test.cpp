@@ -163,6 +163,67 @@ TEST_P(DatabaseContract, QueryBindsParametersAndReturnsTextCells) {
   EXPECT_EQ(*rows, expected);
 }
 
+TEST_P(DatabaseContract, ModifyCountsMatchedRowsEvenWhenNothingChanges) {
+  MAGENT_REQUIRE_DATABASE(fixture, GetParam(), m_temp);
+  auto db = connect(*fixture);
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(
+      db->execute("CREATE TABLE t (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(20))").ok());
+  const std::string insert_sql = "INSERT INTO t (id, name) VALUES (?, ?)";
+  for (std::int64_t id : {1, 2, 3}) {
+    auto added = db->modify(insert_sql, {id, std::string("same")});
+    ASSERT_TRUE(added.ok()) << added.error().message;
+    EXPECT_EQ(*added, 1);
+  }
+  // MySQL counts changed rows unless told otherwise; the contract is rows matched.
+  auto same = db->modify("UPDATE t SET name = ? WHERE name = ?",
+                         {std::string("same"), std::string("same")});
+  ASSERT_TRUE(same.ok()) << same.error().message;
+  EXPECT_EQ(*same, 3);
+  auto none = db->modify("UPDATE t SET name = ? WHERE id = ?", {std::string("x"), std::int64_t{9}});
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_EQ(*none, 0);
+  auto removed = db->modify("DELETE FROM t WHERE id >= 2");
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  EXPECT_EQ(*removed, 2);
+  // The same text again after a failure (a duplicate key) still runs: a statement kept for
+  // reuse is not left broken.
+  auto duplicate = db->modify(insert_sql, {std::int64_t{1}, std::string("again")});
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().kind, ErrorKind::step_failed);
+  auto again = db->modify(insert_sql, {std::int64_t{4}, nullptr});
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(*again, 1);
+  auto missing = db->modify("UPDATE no_such_table SET x = ?", {std::int64_t{1}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ErrorKind::step_failed);
+  EXPECT_NE(missing.error().message.find("no_such_table"), std::string::npos)
+      << missing.error().message;
+  auto rows = db->query("SELECT id, name FROM t ORDER BY id");
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  const Rows expected{{std::string("1"), std::string("same")}, {std::string("4"), std::nullopt}};
+  EXPECT_EQ(*rows, expected);
+}
+
+TEST_P(DatabaseContract, VersionUpdateMatchingTwoRowsFailsAndRollsBack) {
+  MAGENT_REQUIRE_DATABASE(fixture, GetParam(), m_temp);
+  fixture->sql(
+      "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL);"
+      "INSERT INTO alembic_version VALUES ('a');"
+      "INSERT INTO alembic_version VALUES ('a');");
+  auto db = connect(*fixture);
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->begin().ok());
+  auto r = apply_version_ops(*db, {}, {update("a", "b")});
+  ASSERT_TRUE(db->rollback().ok());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::step_failed);
+  EXPECT_EQ(r.error().message,
+            "Online migration expected to match one row when updating 'a' to 'b' in "
+            "'alembic_version'; 2 found");
+  EXPECT_EQ(versions(*db), (Revisions{"a", "a"}));
+}
+
 TEST_P(DatabaseContract, CommittedRowsAreVisibleToAnotherConnection) {
   MAGENT_REQUIRE_DATABASE(fixture, GetParam(), m_temp);
   auto db = connect(*fixture);
@@ -237,6 +298,47 @@ TEST_P(DatabaseContract, LedgerAppendUpdateAndReadBack) {
   auto last = last_entry_for(*db, table, "a1");
   ASSERT_TRUE(last.ok() && last->has_value());
   EXPECT_EQ((*last)->id, *second);
+}
+
+TEST_P(DatabaseContract, LedgerRowResolvesOnceAndTakesTheSameFingerprintTwice) {
+  MAGENT_REQUIRE_DATABASE(fixture, GetParam(), m_temp);
+  auto db = connect(*fixture);
+  ASSERT_TRUE(db);
+  const LedgerTable table;
+  ASSERT_TRUE(ensure_ledger(*db, table).ok());
+  LedgerEntry entry{.revision = "a1",
+                    .path = "a1.sql",
+                    .checksum = std::string(64, 'c'),
+                    .started_at = *parse_timestamp("2026-11-23T12:00:00.000Z"),
+                    .host = "web-1",
+                    .pid = 42,
+                    .agent_version = "0.1.0",
+                    .trigger = LedgerTrigger::manual};
+  auto id = append(*db, table, entry);
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  const LedgerResolution done{.outcome = LedgerOutcome::succeeded,
+                              .finished_at = *parse_timestamp("2026-11-23T12:00:01.000Z"),
+                              .duration = 1000ms,
+                              .versions_after = Revisions{"a1"}};
+  auto first = update_outcome(*db, table, *id, done);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto second = update_outcome(*db, table, *id, done);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("is already succeeded"), std::string::npos)
+      << second.error().message;
+  auto absent = update_outcome(*db, table, *id + 100, done);
+  ASSERT_FALSE(absent.ok());
+  EXPECT_NE(absent.error().message.find("not found in " + table.name), std::string::npos)
+      << absent.error().message;
+  // Storing the fingerprint a row already has matches it (MySQL would count no change).
+  const std::string fingerprint(64, 'f');
+  ASSERT_TRUE(set_schema_fingerprint(*db, table, *id, fingerprint).ok());
+  auto same = set_schema_fingerprint(*db, table, *id, fingerprint);
+  ASSERT_TRUE(same.ok()) << same.error().message;
+  auto nowhere = set_schema_fingerprint(*db, table, *id + 100, fingerprint);
+  ASSERT_FALSE(nowhere.ok());
+  EXPECT_NE(nowhere.error().message.find("not found"), std::string::npos)
+      << nowhere.error().message;
 }
 
 TEST_P(DatabaseContract, HeldLockBlocksASecondConnectionAndNamesItsHolder) {

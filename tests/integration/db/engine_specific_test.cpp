@@ -94,6 +94,37 @@ TEST_F(PostgresAdapter, CommitAfterAFailedStatementIsRefused) {
   EXPECT_TRUE(database->query("SELECT 1").ok());  // the session is usable again
 }
 
+// BEGIN goes out with the transaction's first statement (or just before it when that has
+// parameters); a transaction that ran nothing costs no round trip and leaves no state.
+TEST_F(PostgresAdapter, TheDeferredBeginOpensTheTransactionOfTheFirstStatement) {
+  MAGENT_REQUIRE_DATABASE(db, Engine::postgresql, m_temp);
+  db->sql("CREATE TABLE kept (id integer)");
+  auto database = open_or_fail(url_from(db->url()));
+  ASSERT_NE(database, nullptr);
+  ASSERT_TRUE(database->begin().ok());
+  ASSERT_TRUE(database->commit().ok());
+  ASSERT_TRUE(database->begin().ok());
+  ASSERT_TRUE(database->rollback().ok());
+  // First statement failing: the transaction is still one, and refuses to commit.
+  ASSERT_TRUE(database->begin().ok());
+  ASSERT_FALSE(database->execute("INSERT INTO no_such_table VALUES (1)").ok());
+  ASSERT_FALSE(database->execute("CREATE TABLE after_failure (id integer)").ok());
+  EXPECT_FALSE(database->commit().ok());
+  EXPECT_FALSE(database->table_exists("", "after_failure").value());
+  // First statement with parameters: still inside the transaction.
+  ASSERT_TRUE(database->begin().ok());
+  auto added = database->modify("INSERT INTO kept (id) VALUES (?)", {std::int64_t{1}});
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  ASSERT_TRUE(database->rollback().ok());
+  EXPECT_EQ(db->sql("SELECT count(*) FROM kept"), "0\n");
+  // And after a commit, outside any transaction again: autocommit.
+  ASSERT_TRUE(database->begin().ok());
+  ASSERT_TRUE(database->execute("INSERT INTO kept VALUES (2)").ok());
+  ASSERT_TRUE(database->commit().ok());
+  ASSERT_TRUE(database->execute("INSERT INTO kept VALUES (3)").ok());
+  EXPECT_EQ(db->sql("SELECT count(*) FROM kept"), "2\n");
+}
+
 TEST_F(PostgresAdapter, TableExistsFollowsTheSearchPath) {
   MAGENT_REQUIRE_DATABASE(db, Engine::postgresql, m_temp);
   db->sql("CREATE SCHEMA tenant; CREATE TABLE tenant.only_here (id integer)");

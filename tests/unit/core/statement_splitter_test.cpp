@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -316,6 +319,78 @@ TEST(StatementSplitter, MultilineStringAdvancesLineNumbers) {
   const auto statements = split_ok("INSERT INTO t VALUES ('a\nb\nc');\nSELECT 1;");
   ASSERT_EQ(statements.size(), 2u);
   EXPECT_EQ(statements[1].line, 4);
+}
+
+// What first_split_error must answer: the first of sqlite, postgresql, mysql whose split fails.
+std::optional<DialectSplitError> reference_split_error(std::string_view text) {
+  for (const Dialect dialect : {Dialect::sqlite, Dialect::postgresql, Dialect::mysql}) {
+    Result<std::vector<Statement>> split = split_statements(text, 3, dialect, "m.sql");
+    if (!split) return DialectSplitError{dialect, split.error()};
+  }
+  return std::nullopt;
+}
+
+std::string describe(const std::optional<DialectSplitError>& error) {
+  if (!error) return "ok";
+  return std::string(to_string(error->dialect)) + ": " + error->error.message;
+}
+
+std::string first_error(std::string_view text) {
+  return describe(first_split_error(text, 3, "m.sql"));
+}
+
+TEST(StatementSplitter, FirstSplitErrorIsNoneWhenEveryDialectSplits) {
+  EXPECT_EQ(first_error("CREATE TABLE a (x INT, y VARCHAR(3) DEFAULT 'it''s');\n-- note\n"
+                        "INSERT INTO a VALUES (1, \"q\"); /* c */"),
+            "ok");
+}
+
+TEST(StatementSplitter, FirstSplitErrorReportsTheDialectThatFailsAlone) {
+  // Each text splits as SQLite but not as one of the others.
+  EXPECT_EQ(first_error("SELECT $$a;"),
+            "postgresql: m.sql:3: unterminated dollar-quoted string $$");
+  EXPECT_EQ(first_error("SELECT `a'`;"), "postgresql: m.sql:3: unterminated string literal '...'");
+  EXPECT_EQ(first_error("SELECT [a'];"), "postgresql: m.sql:3: unterminated string literal '...'");
+  EXPECT_EQ(first_error("/* /* */ SELECT 1;"),
+            "postgresql: m.sql:3: unterminated /* ... */ comment");
+  EXPECT_EQ(first_error("CREATE (x; TRIGGER t BEGIN SELECT 1;"),
+            "postgresql: m.sql:3: unterminated BEGIN ... END block (no matching END)");
+  EXPECT_EQ(first_error("E'x' CREATE TRIGGER t BEGIN SELECT 1;"),
+            "postgresql: m.sql:3: unterminated BEGIN ... END block (no matching END)");
+  EXPECT_EQ(first_error("SELECT 'a\\'; SELECT 1;"),
+            "mysql: m.sql:3: unterminated string literal '...'");
+  EXPECT_EQ(first_error("SELECT 1 --'\n;"), "mysql: m.sql:3: unterminated string literal '...'");
+  EXPECT_EQ(first_error("SELECT \"a\\\";"),
+            "mysql: m.sql:3: unterminated string literal \"...\"");
+}
+
+TEST(StatementSplitter, FirstSplitErrorPrefersSqliteWhenSeveralFail) {
+  EXPECT_EQ(first_error("SELECT 'a;"), "sqlite: m.sql:3: unterminated string literal '...'");
+  EXPECT_EQ(first_error("SELECT 1;\nDELIMITER //"),
+            "sqlite: m.sql:4: DELIMITER is a mysql client directive; use it only in a mysql "
+            "section (-- +upgrade mysql)");
+}
+
+// Random texts built from the pieces the dialects read differently, after openers that make
+// a statement a routine (whose BEGIN ... END body holds `;`): the one-pass check must agree
+// with splitting as each dialect in turn, error for error.
+TEST(StatementSplitter, FirstSplitErrorAgreesWithEachDialectOnRandomTexts) {
+  static constexpr std::array<std::string_view, 6> k_openers = {
+      "", "CREATE TRIGGER t ", "CREATE (", "E'x' CREATE TRIGGER t ", "SELECT ", "CREATE "};
+  static constexpr std::array<std::string_view, 34> k_pieces = {
+      "'",     "\"",      "`",        "[",         "]",       "$",    "$$",  "$a$", "\\",
+      "#",     "--",      "-- ",      "--x",       "/*",      "*/",   "/*!", "(",   ")",
+      ";",     ";",       "\n",       " ",         "e'",      "BEGIN ", "BEGIN ", "END ",
+      "END IF ", "CASE ", "TRIGGER ", "x",        ".",       "DELIMITER ", "//", "''"};
+  std::mt19937 random(20260125);
+  std::uniform_int_distribution<std::size_t> opener(0, k_openers.size() - 1);
+  std::uniform_int_distribution<std::size_t> piece(0, k_pieces.size() - 1);
+  std::uniform_int_distribution<int> length(0, 10);
+  for (int i = 0; i < 60000; ++i) {
+    std::string text(k_openers[opener(random)]);
+    for (int n = length(random); n > 0; --n) text += k_pieces[piece(random)];
+    ASSERT_EQ(first_error(text), describe(reference_split_error(text))) << "text: " << text;
+  }
 }
 
 }  // namespace

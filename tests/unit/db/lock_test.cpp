@@ -36,6 +36,9 @@ class ScriptedLockDatabase final : public Database {
   core::Result<Rows> query(std::string_view, const std::vector<Value>&) override {
     return unused();
   }
+  core::Result<std::int64_t> modify(std::string_view, const std::vector<Value>&) override {
+    return unused();
+  }
   core::Result<void> begin() override { return unused(); }
   core::Result<void> commit() override { return unused(); }
   core::Result<void> rollback() override { return unused(); }

@@ -119,9 +119,11 @@ TEST_F(VersionStore, UpdateMatchingTwoRowsFailsAndCountsThem) {
   ASSERT_TRUE(
       m_db->execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)").ok());
   ASSERT_TRUE(m_db->execute("INSERT INTO alembic_version VALUES ('a'), ('a')").ok());
+  ASSERT_TRUE(m_db->begin().ok());
   auto r = apply_version_ops(*m_db, {}, {update("a", "b")});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("; 2 found"), std::string::npos) << r.error().message;
+  ASSERT_TRUE(m_db->rollback().ok());  // as every caller does (the contract)
   EXPECT_EQ(versions(), (Revisions{"a", "a"}));
 }
 

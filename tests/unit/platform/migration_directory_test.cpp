@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "agent/platform/sha256.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -57,6 +59,42 @@ TEST(MigrationDirectory, ChecksumIsSha256OfRawBytesIncludingBom) {
   ASSERT_EQ(scan.revisions.size(), 1u) << problems(scan);
   EXPECT_EQ(scan.revisions[0].checksum, *sha256_hex(bytes));
   EXPECT_NE(scan.revisions[0].checksum, *sha256_hex(k_base_sql));
+}
+
+TEST(MigrationDirectory, ReadsEmptyAndLargeFilesWhole) {
+  test::TempDir dir;
+  std::string big(k_base_sql);
+  while (big.size() < 300'000) big += "INSERT INTO t (x) VALUES (1); -- filler\n";
+  dir.write("a.sql", big);
+  dir.write("b.sql", "");
+  const ScanResult scan = scan_migration_directory(dir.path().string());
+  ASSERT_EQ(scan.revisions.size(), 1u) << problems(scan);
+  EXPECT_EQ(scan.revisions[0].checksum, *sha256_hex(big));
+  ASSERT_EQ(scan.problems.size(), 1u);
+  EXPECT_EQ(scan.problems[0].message, "b.sql:1: missing '-- revision: <id>' header line");
+}
+
+TEST(MigrationDirectory, ManyFilesKeepNameOrderForRevisionsAndProblems) {
+  // Enough files for several scan threads; every seventh is broken.
+  test::TempDir dir;
+  std::vector<std::string> good;
+  std::vector<std::string> bad;
+  for (int i = 0; i < 600; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%04d_r.sql", i);
+    if (i % 7 == 3) {
+      dir.write(name, "-- +upgrade\nSELECT 1;\n");
+      bad.push_back(std::string(name) + ":1: missing '-- revision: <id>' header line");
+    } else {
+      dir.write(name, "-- revision: r" + std::to_string(i) + "\n-- +upgrade\nSELECT 1;\n");
+      good.push_back(name);
+    }
+  }
+  const ScanResult scan = scan_migration_directory(dir.path().string());
+  EXPECT_EQ(paths(scan), good);
+  std::vector<std::string> messages;
+  for (const core::Error& e : scan.problems) messages.push_back(e.message);
+  EXPECT_EQ(messages, bad);
 }
 
 TEST(MigrationDirectory, SkipsNonMigrationNamesAndSubdirectories) {
