@@ -16,16 +16,20 @@ struct ServerAddress {
   std::string user, host, port;
 };
 
-std::optional<ServerAddress> server_from_env(const char* variable) {
-  const char* value = std::getenv(variable);
-  if (value == nullptr || *value == '\0') return std::nullopt;
+std::optional<ServerAddress> server_from_url(const std::string& what, const std::string& value) {
   static const std::regex pattern(R"(^[a-z]+://([^@/:]+)@([^/:]+):(\d+)/?.*$)");
-  std::cmatch m;
+  std::smatch m;
   if (!std::regex_match(value, m, pattern)) {
-    ADD_FAILURE() << variable << " is not scheme://USER@HOST:PORT/: " << value;
+    ADD_FAILURE() << what << " is not scheme://USER@HOST:PORT/: " << value;
     return std::nullopt;
   }
   return ServerAddress{m[1], m[2], m[3]};
+}
+
+std::optional<ServerAddress> server_from_env(const char* variable) {
+  const char* value = std::getenv(variable);
+  if (value == nullptr || *value == '\0') return std::nullopt;
+  return server_from_url(variable, value);
 }
 
 const char* env_variable(Engine engine) {
@@ -172,6 +176,22 @@ std::unique_ptr<TestDatabase> make_test_database(Engine engine, const TempDir& d
       ADD_FAILURE() << engine_name(engine) << " server missing under CI=true: set "
                     << env_variable(engine) << " (scripts/test starts one)";
     }
+    return nullptr;
+  }
+  if (engine == Engine::postgresql) {
+    auto db = std::make_unique<PostgresDatabase>(*server, unique_name());
+    if (!db->create()) return nullptr;
+    return db;
+  }
+  auto db = std::make_unique<MysqlDatabase>(*server, unique_name());
+  if (!db->create()) return nullptr;
+  return db;
+}
+
+std::unique_ptr<TestDatabase> make_test_database_on(Engine engine, const std::string& server_url) {
+  auto server = server_from_url("server URL", server_url);
+  if (!server || engine == Engine::sqlite) {
+    if (engine == Engine::sqlite) ADD_FAILURE() << "SQLite has no server";
     return nullptr;
   }
   if (engine == Engine::postgresql) {

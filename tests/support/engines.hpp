@@ -51,6 +51,11 @@ bool engine_available(Engine engine);
 // failure), otherwise returns nullptr and the caller should GTEST_SKIP().
 std::unique_ptr<TestDatabase> make_test_database(Engine engine, const TempDir& dir);
 
+// Creates a fresh database on the PostgreSQL or MariaDB server at `server_url`
+// (scheme://USER@HOST:PORT/, as scripts/test-servers prints it), for tests that run a
+// server of their own. nullptr after ADD_FAILURE when it cannot.
+std::unique_ptr<TestDatabase> make_test_database_on(Engine engine, const std::string& server_url);
+
 }  // namespace magent::test
 
 // Starts a parameterized test body with a fresh database `db` for the current engine:
