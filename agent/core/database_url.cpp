@@ -263,7 +263,9 @@ std::string DatabaseUrl::redacted() const {
       if (!password.empty()) out += ":" + std::string(k_redaction);
       out += '@';
     }
-    out += host.find(':') != std::string::npos ? "[" + host + "]" : percent_encode(host);
+    // Brackets for an IPv6 literal; anything else in the host stays encoded inside them.
+    out += host.find(':') != std::string::npos ? "[" + percent_encode(host, ":") + "]"
+                                                 : percent_encode(host);
     if (port != 0) out += ":" + std::to_string(port);
     out += "/" + percent_encode(database);
   }
