@@ -274,7 +274,7 @@ std::string DatabaseUrl::redacted() const {
     out += separator;
     out += percent_encode(name);
     out += '=';
-    out += is_secret_option(name) ? std::string(k_redaction) : percent_encode(value, "/:,@");
+    out += is_secret_option(name) ? std::string(k_redaction) : percent_encode(value, "/:,");
     separator = '&';
   }
   return out;

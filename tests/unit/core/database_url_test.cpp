@@ -236,6 +236,22 @@ TEST(DatabaseUrlRedaction, HostWithAColonAndReservedCharactersStaysEncodedInside
   EXPECT_EQ(parsed("postgresql://u@[fe80::1]:5432/d").redacted(), "postgresql://u@[fe80::1]:5432/d");
 }
 
+TEST(DatabaseUrlRedaction, AtSignInAQueryValueIsEncodedSoTheCredentialsStayPut) {
+  // Found by tests/fuzz/config_fuzz: the parser takes the last '@' as the end of the
+  // credentials, and redacted() wrote a query value's '@' raw, so the redacted URL read
+  // back with "***@/db?host=..." as its password and another database.
+  const auto url = parsed("postgresql://:s@cret@/db?host=/run/a%40b");
+  ASSERT_EQ(url.password, "s@cret");
+  ASSERT_EQ(url.query.at("host"), "/run/a@b");
+  const std::string shown = url.redacted();
+  EXPECT_EQ(shown, "postgresql://:***@/db?host=/run/a%40b");
+  auto again = parse_database_url(shown);
+  ASSERT_TRUE(again.ok()) << shown;
+  EXPECT_EQ(again->password, "***");
+  EXPECT_EQ(again->database, "db");
+  EXPECT_EQ(again->query.at("host"), "/run/a@b");
+}
+
 TEST(DatabaseUrlRedaction, PasswordQueryOptionsAreMasked) {
   const auto url = parsed("postgresql://u@h/d?password=hunter2&sslpassword=x1y2");
   EXPECT_EQ(url.redacted(), "postgresql://u@h/d?password=***&sslpassword=***");
