@@ -17,7 +17,7 @@ using nlohmann::json;
 }  // namespace
 
 int verb_current(const Invocation& inv) {
-  auto db = inv.connect();
+  auto db = inv.connect(db::MissingDatabase::read_as_empty);
   if (!db) return inv.fail(db.error());
   auto state = db::read_versions(**db, inv.settings().version_table);
   if (!state) return inv.fail(state.error());
@@ -70,7 +70,7 @@ int verb_history(const Invocation& inv) {
   auto loaded = inv.load_graph(code);
   if (!loaded) return code;
   const core::RevisionGraph& graph = *loaded->graph;
-  std::vector<core::NodeId> order = history_order(graph);
+  std::vector<core::NodeId> order = core::history_order(graph);
   if (inv.json()) {
     json revisions = json::array();
     for (core::NodeId n : order) revisions.push_back(revision_json(graph, n));
@@ -85,7 +85,7 @@ int verb_plan(const Invocation& inv) {
   int code = 0;
   auto loaded = inv.load_graph(code);
   if (!loaded) return code;
-  auto db = inv.connect();
+  auto db = inv.connect(db::MissingDatabase::read_as_empty);
   if (!db) return inv.fail(db.error());
   const auto& s = inv.settings();
   auto seen = db::inspect(**db, s.version_table, s.ledger_table, s.lock_key, 0);
@@ -115,7 +115,7 @@ int verb_check(const Invocation& inv) {
   int code = 0;
   auto loaded = inv.load_graph(code);
   if (!loaded) return code;
-  auto db = inv.connect();
+  auto db = inv.connect(db::MissingDatabase::read_as_empty);
   if (!db) return inv.fail(db.error());
   const auto& s = inv.settings();
   auto seen = db::inspect(**db, s.version_table, s.ledger_table, s.lock_key, 0);
@@ -155,7 +155,9 @@ int verb_wait(const Invocation& inv) {
     int code = 0;
     auto loaded = inv.load_graph(code);
     if (!loaded) return code;
-    auto db = db::open_database(inv.settings().connect);
+    db::ConnectOptions options = inv.settings().connect;
+    options.missing = db::MissingDatabase::read_as_empty;
+    auto db = db::open_database(options);
     if (!db) {
       last_reason = "database unreachable: " + db.error().message;
     } else {

@@ -44,8 +44,10 @@ std::optional<platform::LoadedGraph> Invocation::load_graph(int& exit_code) cons
   return std::nullopt;
 }
 
-core::Result<std::unique_ptr<db::Database>> Invocation::connect() const {
-  return db::open_database_waiting(m_settings.connect, m_config.database.wait_timeout,
+core::Result<std::unique_ptr<db::Database>> Invocation::connect(db::MissingDatabase missing) const {
+  db::ConnectOptions options = m_settings.connect;
+  options.missing = missing;
+  return db::open_database_waiting(options, m_config.database.wait_timeout,
                                    platform::system_clock());
 }
 

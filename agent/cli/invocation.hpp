@@ -41,8 +41,10 @@ class Invocation {
 
   // Reads and validates the migrations directory; prints every problem on failure.
   std::optional<platform::LoadedGraph> load_graph(int& exit_code) const;
-  // Connects, waiting up to database.wait_timeout for the server to come up.
-  core::Result<std::unique_ptr<db::Database>> connect() const;
+  // Connects, waiting up to database.wait_timeout for the server to come up. Read-only
+  // verbs pass MissingDatabase::read_as_empty so a mistyped SQLite path leaves no file.
+  core::Result<std::unique_ptr<db::Database>> connect(
+      db::MissingDatabase missing = db::MissingDatabase::create) const;
 
   // Reports an error: one line on stderr (and a JSON object on stdout with --json);
   // returns the exit code for its kind.

@@ -55,21 +55,6 @@ std::string revision_line(const core::RevisionGraph& graph, core::NodeId node, L
   return text;
 }
 
-std::vector<core::NodeId> history_order(const core::RevisionGraph& graph) {
-  std::vector<core::NodeId> order;
-  auto plan = core::plan_upgrade(graph, {}, "heads");
-  if (plan) {
-    for (auto it = plan->steps.rbegin(); it != plan->steps.rend(); ++it) {
-      order.push_back(*graph.find(it->revision->id));
-    }
-  }
-  if (order.size() != graph.size()) {  // should not happen; never hide a revision
-    order.clear();
-    for (core::NodeId n = 0; n < graph.size(); ++n) order.push_back(n);
-  }
-  return order;
-}
-
 std::string step_line(const core::Step& step) {
   std::string ops;
   for (const auto& op : step.version_ops) ops += (ops.empty() ? "" : "; ") + op_text(op);

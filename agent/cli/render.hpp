@@ -22,9 +22,6 @@ enum class LineStyle {
 // One revision as Alembic's `current` / `heads` / `history` print it.
 std::string revision_line(const core::RevisionGraph& graph, core::NodeId node, LineStyle style);
 
-// Every revision, newest first (Alembic's history order).
-std::vector<core::NodeId> history_order(const core::RevisionGraph& graph);
-
 // "upgrade a -> b (file.sql), message" for a plan step.
 std::string step_line(const core::Step& step);
 

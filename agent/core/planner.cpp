@@ -431,4 +431,18 @@ Result<std::string> resolve_single(const RevisionGraph& graph, std::string_view 
   }
 }
 
+std::vector<NodeId> history_order(const RevisionGraph& graph) {
+  std::vector<NodeId> order;
+  if (auto plan = plan_upgrade(graph, {}, "heads")) {
+    for (auto it = plan->steps.rbegin(); it != plan->steps.rend(); ++it) {
+      order.push_back(*graph.find(it->revision->id));
+    }
+  }
+  if (order.size() != graph.size()) {  // cannot happen for a valid graph; never hide one
+    order.clear();
+    for (NodeId n = 0; n < graph.size(); ++n) order.push_back(n);
+  }
+  return order;
+}
+
 }  // namespace magent::core

@@ -37,4 +37,7 @@ Result<std::vector<std::string>> resolve_identifier(const RevisionGraph& graph,
 // for the FROM of offline `--sql FROM:TO`.
 Result<std::string> resolve_single(const RevisionGraph& graph, std::string_view identifier);
 
+// Every revision, newest first: Alembic's `history` order (its walk from the heads down).
+std::vector<NodeId> history_order(const RevisionGraph& graph);
+
 }  // namespace magent::core

@@ -5,6 +5,7 @@
 #include "agent/control/authorization.hpp"
 #include "agent/control/protocol.hpp"
 #include "agent/control/replies.hpp"
+#include "agent/core/planner.hpp"
 
 namespace magent::daemon {
 namespace {
@@ -60,7 +61,7 @@ void ControlHandler::handle(const control::Request& request, const control::Peer
         return;
       }
       json revisions = json::array();
-      for (core::NodeId n = 0; n < graph->size(); ++n) {
+      for (core::NodeId n : core::history_order(*graph)) {
         revisions.push_back(control::to_json(graph->revision(n)));
       }
       reply->finish({{"ok", true}, {"revisions", revisions}});

@@ -116,7 +116,9 @@ int Daemon::run() {
   // The loop stopped: let a running step finish (or roll back) within the grace period.
   if (!m_worker.wait_stopped(m_config.daemon.shutdown_grace)) {
     spdlog::warn("a migration step is still running after the {} ms grace period; exiting "
-                 "now: the database rolls back the open step and frees the lock",
+                 "now: the server drops the session and its lock; PostgreSQL and SQLite roll "
+                 "the open step back, a MySQL/MariaDB step may run on and is left `started` "
+                 "in the ledger (failed drift until settled)",
                  m_config.daemon.shutdown_grace.count());
     spdlog::default_logger()->flush();
     _exit(0);
@@ -308,7 +310,12 @@ void Daemon::reload() {
     start_watcher();
   }
   arm_rescan();
-  request_check("reload");
+  // Queued behind reconfigure() (never merged into a check queued before it), so the check
+  // runs with the new settings.
+  m_worker.post([this] {
+    CheckResult result = m_reconciler->check();
+    asio::post(m_io, [this, result] { on_check_done(result); });
+  });
 }
 
 void Daemon::shutdown(int signo) {
@@ -320,7 +327,11 @@ void Daemon::shutdown(int signo) {
   m_worker.stop();
   if (m_watcher) m_watcher->stop();
   if (m_control) m_control->stop();
-  m_signals.cancel();
+  // Give SIGTERM/SIGINT their default action back: a second one ends the grace period.
+  asio::error_code ignored;
+  m_signals.remove(SIGTERM, ignored);
+  m_signals.remove(SIGINT, ignored);
+  m_signals.cancel(ignored);
   m_io.stop();
 }
 

@@ -13,9 +13,9 @@
 namespace magent::daemon {
 namespace {
 
-std::string join(const std::vector<std::string>& items) {
+std::string join(const std::vector<std::string>& items, std::string_view separator = ", ") {
   std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  for (const auto& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
   return out;
 }
 
@@ -104,7 +104,13 @@ core::Result<db::Database*> Reconciler::connection() {
 }
 
 void Reconciler::drop_connection(const core::Error& why) {
-  if (m_db) spdlog::warn("database connection lost: {}", why.message);
+  if (m_db) {
+    spdlog::warn("database connection lost: {}", why.message);
+  } else if (const auto before = m_state.snapshot();
+             before.database_up || before.database_error != why.message) {
+    // Unreachable from the start, or failing differently: say why once, not every poll.
+    spdlog::warn("cannot reach the database (retrying): {}", why.message);
+  }
   m_db.reset();
   m_state.update([&](core::StatusSnapshot& s) {
     s.database_up = false;
@@ -119,9 +125,15 @@ CheckResult Reconciler::check(bool allow_apply) {
   result.files_ok = loaded.graph.has_value();
   std::vector<std::string> problems;
   for (const auto& p : loaded.problems) problems.push_back(p.message);
-  if (!problems.empty()) {
-    spdlog::error("the migrations directory {} has {} problem(s); nothing will be applied: {}",
-                  m_config.migrations.dir, problems.size(), problems.front());
+  // Logged when the problems change, not at every poll while they last (one line per event).
+  if (problems != m_logged_problems) {
+    if (!problems.empty()) {
+      spdlog::error("the migrations directory {} has {} problem(s); nothing will be applied: {}",
+                    m_config.migrations.dir, problems.size(), join(problems, "; "));
+    } else {
+      spdlog::info("the migrations directory {} has no problems any more", m_config.migrations.dir);
+    }
+    m_logged_problems = problems;
   }
   m_graph = loaded.graph ? std::make_shared<const core::RevisionGraph>(std::move(*loaded.graph))
                          : nullptr;
@@ -268,6 +280,8 @@ void Reconciler::record_run(const db::MigrateRequest& request,
   if (result) {
     m_consecutive_failures = 0;
     m_retry_not_before.reset();
+  } else if (m_stop_requested) {
+    spdlog::info("{} stopped: the agent is shutting down", operation_name(request.operation));
   } else if (request.trigger == db::LedgerTrigger::automatic) {
     ++m_consecutive_failures;
     auto delay = m_config.daemon.retry_initial * (1 << std::min(m_consecutive_failures - 1, 16));
@@ -275,9 +289,10 @@ void Reconciler::record_run(const db::MigrateRequest& request,
     delay = std::chrono::milliseconds(static_cast<long>(
         static_cast<double>(delay.count()) * (0.75 + 0.5 * m_clock.random_unit())));
     m_retry_not_before = m_clock.now() + delay;
-    spdlog::warn("automatic migration failed ({} in a row); no retry before {} s, and not of "
-                 "the same files: {}",
-                 m_consecutive_failures, delay.count() / 1000, result.error().message);
+    spdlog::warn("automatic migration failed ({} in a row); no retry before {:.1f} s, and not "
+                 "of the same files: {}",
+                 m_consecutive_failures, static_cast<double>(delay.count()) / 1000.0,
+                 result.error().message);
   }
   m_state.update([&](core::StatusSnapshot& s) {
     s.migrating = false;

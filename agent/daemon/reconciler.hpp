@@ -83,6 +83,7 @@ class Reconciler {
   std::atomic<bool> m_stop_requested{false};
   int m_consecutive_failures = 0;
   std::optional<platform::Clock::SteadyTime> m_retry_not_before;
+  std::vector<std::string> m_logged_problems;  // the file problems last logged
 };
 
 }  // namespace magent::daemon

@@ -12,11 +12,17 @@
 
 namespace magent::db {
 
+// What opening a SQLite file that does not exist does: create it (commands that write), or
+// read it as an empty database without creating anything (read-only commands: a mistyped
+// path must not leave an empty file behind), with a warning in the log.
+enum class MissingDatabase { create, read_as_empty };
+
 // How to open a connection; the adapter is chosen by the URL's dialect from one table.
 struct ConnectOptions {
   core::DatabaseUrl url;
   std::optional<core::DatabaseUrl> lock_url;  // separate session for the lock (PgBouncer)
   std::chrono::milliseconds connect_timeout{10'000};
+  MissingDatabase missing = MissingDatabase::create;
   // Who this process is to the server; adapters append "@host:pid" so the lock holder names
   // the process (PostgreSQL application_name, MySQL program_name, SQLite lock file).
   std::string application_name = "migration-agent";

@@ -21,7 +21,8 @@ struct Inspection {
 };
 
 // Reads alembic_version, the ledger (failures since the last stamp, checksums of applied
-// files, recent rows) and the lock holder. Creates nothing.
+// files, recent rows) and the lock holder. Creates nothing. While the lock is held, steps
+// still `started` count as running, not as unresolved.
 core::Result<Inspection> inspect(Database& db, const VersionTable& version_table,
                                  const LedgerTable& ledger_table, const std::string& lock_key,
                                  std::size_t recent_rows = 10);

@@ -109,7 +109,8 @@ core::Result<void> LockGuard::release() {
 
 core::Result<LockGuard> acquire_lock(Database& db, std::string_view key,
                                      std::chrono::milliseconds timeout, platform::Clock& clock,
-                                     const Backoff& backoff) {
+                                     const Backoff& backoff,
+                                     const std::function<bool()>& stop_requested) {
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
   const platform::Clock::SteadyTime start = clock.now();
@@ -125,6 +126,10 @@ core::Result<LockGuard> acquire_lock(Database& db, std::string_view key,
       return core::make_error(core::ErrorKind::lock_timeout, "migration lock not acquired within " +
                                                                  std::to_string(timeout.count()) +
                                                                  " ms; held by " + who);
+    }
+    if (stop_requested && stop_requested()) {
+      return core::make_error(core::ErrorKind::io,
+                              "stopped waiting for the migration lock: the agent is shutting down");
     }
     const milliseconds delay = backoff_delay(backoff, attempt, clock.random_unit());
     clock.sleep_for(std::min(delay, timeout - elapsed));

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -64,9 +65,11 @@ class LockGuard {
 
 // Polls db.try_lock(key) with `backoff` until it succeeds or `timeout` has passed (a zero
 // timeout tries once). ErrorKind::lock_timeout naming the holder (db.lock_holder) when
-// the time is up; try_lock's own error (e.g. unreachable) as soon as it fails.
+// the time is up; try_lock's own error (e.g. unreachable) as soon as it fails;
+// ErrorKind::io when `stop_requested` (asked after every failed try) says to give up.
 core::Result<LockGuard> acquire_lock(Database& db, std::string_view key,
                                      std::chrono::milliseconds timeout, platform::Clock& clock,
-                                     const Backoff& backoff = {});
+                                     const Backoff& backoff = {},
+                                     const std::function<bool()>& stop_requested = {});
 
 }  // namespace magent::db

@@ -285,7 +285,8 @@ core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& gr
                                      MigrateOutcome* partial) {
   MigrateOutcome scratch;
   MigrateOutcome& outcome = partial ? *partial : scratch;
-  auto guard = acquire_lock(db, settings.lock_key, settings.lock_timeout, clock);
+  auto guard =
+      acquire_lock(db, settings.lock_key, settings.lock_timeout, clock, {}, request.stop_requested);
   if (!guard) return guard.error();
   outcome.lock_waited = guard->waited();
 

@@ -56,7 +56,9 @@ class SqliteDatabase final : public TestDatabase {
     return out;
   }
   bool try_sql(std::string_view statements, std::string* output) const override {
-    auto r = run_process({"/usr/bin/sqlite3", "-bail", "-batch", "-separator", "\t", m_path},
+    // -cmd .timeout: wait for a writer (the agent under test) instead of "database is locked".
+    auto r = run_process({"/usr/bin/sqlite3", "-bail", "-batch", "-cmd", ".timeout 10000",
+                          "-separator", "\t", m_path},
                          {.input = std::string(statements)});
     if (output) *output = r.exit_code == 0 ? r.out : r.err;
     return r.exit_code == 0;

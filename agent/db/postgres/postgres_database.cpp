@@ -269,6 +269,11 @@ core::Result<std::unique_ptr<PostgresDatabase>> PostgresDatabase::open(
   std::string number = first_cell(*version);
   number = number.substr(0, number.find(' '));  // "15.8 (Debian 15.8-1)" -> "15.8"
   impl->description = "PostgreSQL " + number + " at " + postgres_address(options.url);
+  // A statement whose client has gone away (the agent killed, or exiting at the end of its
+  // shutdown grace) would otherwise run to its end, holding the step's table locks in an
+  // open transaction: have the server look for the client every second and roll back
+  // (PostgreSQL 14+; older servers lack the setting, and the error is harmless here).
+  (void)impl->run(*impl->main, "SET client_connection_check_interval = 1000", nullptr);
   return std::unique_ptr<PostgresDatabase>(new PostgresDatabase(std::move(impl)));
 }
 

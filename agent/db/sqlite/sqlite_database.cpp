@@ -10,6 +10,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include "agent/db/sqlite/lock_file.hpp"
@@ -96,15 +97,26 @@ core::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::open(const Connect
   auto impl = std::make_unique<Impl>();
   impl->path = options.url.database;
   impl->holder_text = session_identity(options);
-  const bool in_memory = impl->path.empty() || impl->path == ":memory:";
+  bool in_memory = impl->path.empty() || impl->path == ":memory:";
   const std::string where = in_memory ? std::string("(in memory)") : impl->path;
   if (!in_memory) {
     const std::filesystem::path parent = std::filesystem::path(impl->path).parent_path();
     std::error_code ec;
     if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
-      return core::make_error(core::ErrorKind::unreachable, "cannot open SQLite database " + where +
-                                                                ": directory " + parent.string() +
-                                                                " does not exist");
+      return core::make_error(core::ErrorKind::unreachable,
+                              "cannot open SQLite database " + where + ": directory " +
+                                  parent.string() +
+                                  " does not exist (create it, or point DATABASE_URL or "
+                                  "--database-url elsewhere)");
+    }
+  }
+  if (!in_memory && options.missing == MissingDatabase::read_as_empty) {
+    std::error_code ec;
+    if (!std::filesystem::exists(impl->path, ec)) {
+      spdlog::warn("SQLite database {} does not exist; reading it as empty (nothing applied "
+                   "yet, or DATABASE_URL / --database-url names the wrong file)",
+                   impl->path);
+      in_memory = true;  // nothing on disk: an empty database, and no file created
     }
   }
   const int busy_ms = options.connect_timeout.count() > 0 ? to_millis_int(options.connect_timeout)

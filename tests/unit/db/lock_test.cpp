@@ -227,6 +227,20 @@ TEST(AcquireLock, ZeroTimeoutTriesExactlyOnce) {
   EXPECT_TRUE(clock.sleeps().empty());
 }
 
+TEST(AcquireLock, StopRequestEndsTheWaitAfterTheNextFailedTry) {
+  ScriptedLockDatabase db;
+  FakeClock clock;
+  bool stop = false;
+  clock.on_sleep = [&](std::size_t sleeps) { stop = sleeps == 2; };
+  auto guard = acquire_lock(db, "k", 60s, clock, {}, [&] { return stop; });
+  ASSERT_FALSE(guard.ok());
+  EXPECT_EQ(guard.error().kind, ErrorKind::io);
+  EXPECT_NE(guard.error().message.find("shutting down"), std::string::npos);
+  EXPECT_EQ(db.try_count, 3);
+  EXPECT_EQ(clock.sleeps().size(), 2U);
+  EXPECT_EQ(db.unlock_count, 0);
+}
+
 TEST(AcquireLock, TryLockErrorIsReturnedAtOnce) {
   ScriptedLockDatabase db;
   db.answers = {false, core::make_error(ErrorKind::unreachable, "connection lost")};
