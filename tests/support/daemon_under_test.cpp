@@ -19,12 +19,20 @@ namespace {
 using namespace std::chrono_literals;
 
 // What the test's own environment must not leak into the daemon's configuration.
-const std::vector<std::string> k_isolated_env = {
-    "DATABASE_URL",         "DATABASE_URL_FILE",     "MIGRATIONS_DIR",
-    "AUTO_MIGRATE",         "NOW_LMS_AUTO_MIGRATE",  "MIGRATION_AGENT_CONFIG",
-    "MIGRATION_AGENT_SOCKET", "MIGRATION_AGENT_METRICS_LISTEN", "MIGRATION_AGENT_LOG_FORMAT",
-    "NOTIFY_SOCKET",        "WATCHDOG_USEC",         "WATCHDOG_PID",
-    "LISTEN_FDS",           "LISTEN_PID"};
+const std::vector<std::string> k_isolated_env = {"DATABASE_URL",
+                                                 "DATABASE_URL_FILE",
+                                                 "MIGRATIONS_DIR",
+                                                 "AUTO_MIGRATE",
+                                                 "NOW_LMS_AUTO_MIGRATE",
+                                                 "MIGRATION_AGENT_CONFIG",
+                                                 "MIGRATION_AGENT_SOCKET",
+                                                 "MIGRATION_AGENT_METRICS_LISTEN",
+                                                 "MIGRATION_AGENT_LOG_FORMAT",
+                                                 "NOTIFY_SOCKET",
+                                                 "WATCHDOG_USEC",
+                                                 "WATCHDOG_PID",
+                                                 "LISTEN_FDS",
+                                                 "LISTEN_PID"};
 
 // TOML basic string with the characters that need it escaped.
 std::string toml_string(std::string_view text) {
@@ -62,7 +70,7 @@ std::string daemon_config_text(const DaemonSettings& s, std::uint16_t metrics_po
   text += "shutdown_grace = " + toml_string(s.shutdown_grace) + "\n";
   text += "retry_initial = " + toml_string(s.retry_initial) + "\n";
   text += "retry_max = " + toml_string(s.retry_max) + "\n";
-  text += "[control]\nsocket = \"\"\n";
+  text += "[control]\nsocket = " + toml_string(s.control_socket.string()) + "\n";
   text += "[metrics]\nlisten = \"127.0.0.1:" + std::to_string(metrics_port) + "\"\n";
   text += "[log]\nlevel = \"info\"\n";
   text += s.extra_toml;
@@ -107,8 +115,8 @@ DaemonUnderTest::StartOutcome DaemonUnderTest::start_once() {
   m_port = free_local_port();
   rewrite_config(m_settings);
   std::vector<std::string> argv = m_settings.command_prefix;
-  for (const std::string& arg : {agent_binary(), std::string("--config"), m_config_path.string(),
-                                 std::string("run")}) {
+  for (const std::string& arg :
+       {agent_binary(), std::string("--config"), m_config_path.string(), std::string("run")}) {
     argv.push_back(arg);
   }
   ProcessOptions options;
@@ -126,9 +134,13 @@ DaemonUnderTest::StartOutcome DaemonUnderTest::start_once() {
   return StartOutcome::port_taken;
 }
 
-pid_t DaemonUnderTest::pid() const { return m_process ? m_process->pid() : -1; }
+pid_t DaemonUnderTest::pid() const {
+  return m_process ? m_process->pid() : -1;
+}
 
-bool DaemonUnderTest::running() { return m_process && m_process->running(); }
+bool DaemonUnderTest::running() {
+  return m_process && m_process->running();
+}
 
 void DaemonUnderTest::rewrite_config(const DaemonSettings& settings) {
   m_settings = settings;
@@ -144,7 +156,9 @@ void DaemonUnderTest::rewrite_config_text(std::string_view text) {
   std::filesystem::rename(temporary, m_config_path);
 }
 
-std::string DaemonUnderTest::log() { return m_process ? m_process->errors_so_far() : ""; }
+std::string DaemonUnderTest::log() {
+  return m_process ? m_process->errors_so_far() : "";
+}
 
 std::string DaemonUnderTest::describe() {
   std::string text = "\n--- " + m_name + " (pid " + std::to_string(pid()) + ", metrics port " +
@@ -184,7 +198,9 @@ bool DaemonUnderTest::wait_for_metric(std::string_view series,
       timeout, 50ms);
 }
 
-bool DaemonUnderTest::signal(int signo) const { return m_process && m_process->signal(signo); }
+bool DaemonUnderTest::signal(int signo) const {
+  return m_process && m_process->signal(signo);
+}
 
 ProcessResult DaemonUnderTest::wait(std::chrono::milliseconds timeout) {
   return m_process->wait(timeout);

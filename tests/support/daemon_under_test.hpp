@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "tests/support/http_client.hpp"
 #include "tests/support/agent_runner.hpp"  // run_agent
+#include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
 
 namespace magent::test {
@@ -30,6 +30,8 @@ struct DaemonSettings {
   std::string retry_initial = "200ms";
   std::string retry_max = "1s";
   std::string lock_timeout = "30s";
+  // The control socket's path; empty = no control socket.
+  std::filesystem::path control_socket;
   std::string extra_toml;  // appended verbatim (other sections)
   // Added to the daemon's environment (which never inherits DATABASE_URL, AUTO_MIGRATE,
   // NOTIFY_SOCKET and the like from the test's own).
@@ -44,7 +46,6 @@ std::string daemon_config_text(const DaemonSettings& settings, std::uint16_t met
 // A TCP port on 127.0.0.1 that nothing listens on now, below the ephemeral range (so that
 // the many outgoing connections of a test run do not take it before the daemon binds it).
 std::uint16_t free_local_port();
-
 
 // `migration-agent --config FILE run`, the real binary, in the background: writes the
 // configuration into `dir`, picks a free metrics port, starts the daemon and waits until
@@ -75,8 +76,7 @@ class DaemonUnderTest {
   std::string log();
   std::string describe();
   // Waits until the log contains `text`, counting only what came after `from` bytes.
-  bool wait_for_log(std::string_view text, std::chrono::milliseconds timeout,
-                    std::size_t from = 0);
+  bool wait_for_log(std::string_view text, std::chrono::milliseconds timeout, std::size_t from = 0);
   std::size_t log_size() { return log().size(); }
 
   HttpResponse get(const std::string& path) const;
@@ -88,7 +88,8 @@ class DaemonUnderTest {
                        std::chrono::milliseconds timeout) const;
   bool wait_for_metric_value(std::string_view series, double value,
                              std::chrono::milliseconds timeout) const {
-    return wait_for_metric(series, [value](double v) { return v == value; }, timeout);
+    return wait_for_metric(
+        series, [value](double v) { return v == value; }, timeout);
   }
 
   bool signal(int signo) const;
