@@ -39,10 +39,9 @@ class ChainBuilder {
         const Table& table = any_table();
         const std::string& column = table.columns[pick(table.columns.size())];
         // UNIQUE over (id, column) always holds, whatever rows the table has.
-        revision.statements.push_back(coin() ? "CREATE INDEX ix" + n + " ON " + table.name +
-                                                   " (" + column + ")"
-                                             : "CREATE UNIQUE INDEX ux" + n + " ON " +
-                                                   table.name + " (id, " + column + ")");
+        revision.statements.push_back(
+            coin() ? "CREATE INDEX ix" + n + " ON " + table.name + " (" + column + ")"
+                   : "CREATE UNIQUE INDEX ux" + n + " ON " + table.name + " (id, " + column + ")");
         break;
       }
       case ChainStepKind::insert:

@@ -71,17 +71,18 @@ class Chaos : public ::testing::TestWithParam<Engine> {
     if (options().engines.count(GetParam()) == 0) GTEST_SKIP() << "not in --engines";
     m_chain = generate_chain(options().seed, options().revisions);
     write_chain(m_chain, migrations());
-    for (std::size_t i = 0; i < m_chain.size(); ++i) m_index[m_chain[i].id] = static_cast<int>(i) + 1;
+    for (std::size_t i = 0; i < m_chain.size(); ++i)
+      m_index[m_chain[i].id] = static_cast<int>(i) + 1;
     m_lock_config = m_temp.write("lock.toml", "[apply]\nlock_timeout = \"2s\"\n");
   }
 
   std::filesystem::path migrations() const { return m_temp.path() / "migrations"; }
   int head() const { return static_cast<int>(m_chain.size()); }
-  const std::string& id(int index) const { return m_chain.at(static_cast<std::size_t>(index - 1)).id; }
-
-  std::unique_ptr<TestDatabase> fresh_database() {
-    return make_test_database(GetParam(), m_temp);
+  const std::string& id(int index) const {
+    return m_chain.at(static_cast<std::size_t>(index - 1)).id;
   }
+
+  std::unique_ptr<TestDatabase> fresh_database() { return make_test_database(GetParam(), m_temp); }
 
   AgentRunner agent(const TestDatabase& db, bool short_lock_timeout) const {
     AgentRunner runner(db.url(), migrations(), m_temp.path());
@@ -127,11 +128,13 @@ class Chaos : public ::testing::TestWithParam<Engine> {
   bool wait_for_sessions_to_end(const TestDatabase& db) {
     std::string sql;
     if (db.engine() == Engine::postgresql) {
-      sql = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND "
-            "pid <> pg_backend_pid()";
+      sql =
+          "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+          "pid <> pg_backend_pid()";
     } else if (db.engine() == Engine::mysql) {
-      sql = "SELECT COUNT(*) FROM information_schema.processlist WHERE db = DATABASE() AND "
-            "id <> CONNECTION_ID()";
+      sql =
+          "SELECT COUNT(*) FROM information_schema.processlist WHERE db = DATABASE() AND "
+          "id <> CONNECTION_ID()";
     } else {
       return true;
     }
@@ -195,8 +198,8 @@ KilledState Chaos::check_killed_database(const TestDatabase& db) {
       EXPECT_EQ(found->second, state.at + 1) << "started row for " << row.revision;
       state.started = found->second;
     } else {
-      ADD_FAILURE() << "ledger row " << row.revision << " is " << row.outcome
-                    << " after a kill on " << engine_name(GetParam());
+      ADD_FAILURE() << "ledger row " << row.revision << " is " << row.outcome << " after a kill on "
+                    << engine_name(GetParam());
     }
   }
   EXPECT_EQ(static_cast<int>(succeeded.size()), state.at)
@@ -224,8 +227,7 @@ KilledState Chaos::check_killed_database(const TestDatabase& db) {
   }
   ADD_FAILURE() << "the killed database's content is not revision "
                 << (state.at ? id(state.at) : "base") << "'s"
-                << (state.started ? " nor a partial " + id(*state.started) : std::string())
-                << ":\n"
+                << (state.started ? " nor a partial " + id(*state.started) : std::string()) << ":\n"
                 << describe_difference(*expected, actual);
   return state;
 }
@@ -244,11 +246,10 @@ void Chaos::check_recovery(const TestDatabase& db, const KilledState& state) {
     EXPECT_EQ(up.exit_code, 5) << describe(up);
     EXPECT_TRUE(one_line(up.err));
     EXPECT_TRUE(contains(up.err, "revision " + failing + " failed")) << up.err;
-    EXPECT_TRUE(contains(up.err, "already exists") || contains(up.err, "Duplicate"))
-        << up.err;
+    EXPECT_TRUE(contains(up.err, "already exists") || contains(up.err, "Duplicate")) << up.err;
     const auto versions = version_rows(db);
-    EXPECT_EQ(versions, state.at ? std::vector<std::string>{id(state.at)}
-                                 : std::vector<std::string>{});
+    EXPECT_EQ(versions,
+              state.at ? std::vector<std::string>{id(state.at)} : std::vector<std::string>{});
     const auto ledger = ledger_rows(db);
     ASSERT_FALSE(ledger.empty());
     EXPECT_EQ(ledger.back().revision, failing);
@@ -316,7 +317,8 @@ void Chaos::iteration(std::mt19937_64& random, std::chrono::milliseconds expecte
   ProcessResult killed = run.wait(30s);
   ASSERT_FALSE(killed.timed_out);
   if (killed.signal != SIGKILL) {
-    EXPECT_EQ(killed.exit_code, 0) << "finished before the kill, but not well: " << describe(killed);
+    EXPECT_EQ(killed.exit_code, 0)
+        << "finished before the kill, but not well: " << describe(killed);
   }
   ASSERT_TRUE(wait_for_sessions_to_end(*db)) << "the killed agent's sessions never ended";
 
@@ -347,8 +349,8 @@ TEST_P(Chaos, KilledUpgradeLeavesAConsistentDatabaseAndTheNextUpgradeFinishesOrR
     if (!timing_db) GTEST_SKIP() << engine_name(GetParam()) << " server not configured";
     const auto start = Clock::now();
     ProcessResult full = agent(*timing_db, false).run({"upgrade"});
-    expected_run = std::min(expected_run, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              Clock::now() - start));
+    expected_run = std::min(
+        expected_run, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start));
     ASSERT_EQ(full.exit_code, 0) << describe(full);
     if (run == 0) {
       std::string error;
@@ -361,7 +363,8 @@ TEST_P(Chaos, KilledUpgradeLeavesAConsistentDatabaseAndTheNextUpgradeFinishesOrR
   std::mt19937_64 random(seq);
   Tally tally;
   for (int i = 0; i < options().iterations; ++i) {
-    SCOPED_TRACE("iteration " + std::to_string(i + 1) + " of " + std::to_string(options().iterations));
+    SCOPED_TRACE("iteration " + std::to_string(i + 1) + " of " +
+                 std::to_string(options().iterations));
     const bool failed_before = HasFailure();
     iteration(random, expected_run, tally);
     ++tally.iterations;
@@ -371,9 +374,9 @@ TEST_P(Chaos, KilledUpgradeLeavesAConsistentDatabaseAndTheNextUpgradeFinishesOrR
 
   std::sort(tally.positions.begin(), tally.positions.end());
   std::ostringstream summary;
-  summary << "chaos " << engine_name(GetParam()) << ": " << tally.iterations - tally.failed
-          << "/" << tally.iterations << " iterations passed (seed " << options().seed << ", "
-          << head() << " revisions, full upgrade " << expected_run.count() << " ms); killed "
+  summary << "chaos " << engine_name(GetParam()) << ": " << tally.iterations - tally.failed << "/"
+          << tally.iterations << " iterations passed (seed " << options().seed << ", " << head()
+          << " revisions, full upgrade " << expected_run.count() << " ms); killed "
           << tally.before_first_step << "x before the first step, " << tally.mid_chain
           << "x mid-chain, " << tally.finished_before_kill << "x after finishing";
   if (GetParam() == Engine::mysql) {
@@ -391,8 +394,7 @@ TEST_P(Chaos, KilledUpgradeLeavesAConsistentDatabaseAndTheNextUpgradeFinishesOrR
 INSTANTIATE_TEST_SUITE_P(Engines, Chaos, ::testing::ValuesIn(all_engines()), engine_param_name);
 
 int usage(const char* argv0, const std::string& problem) {
-  std::cerr << argv0 << ": " << problem
-            << "\nusage: " << argv0
+  std::cerr << argv0 << ": " << problem << "\nusage: " << argv0
             << " [--iterations N] [--engines sqlite,postgresql,mysql] [--revisions N] [--seed S]"
                " [gtest flags]\n";
   return 2;
