@@ -69,14 +69,24 @@ int run(int argc, char** argv) {
       ->expected(0, 1);
   verb("check", "exit 0 when the database is at the heads with no drift, else 1 with reasons",
        verb_check);
-  verb("upgrade", "apply revisions up to TARGET (default: heads)", verb_upgrade)
-      ->add_option("target", options.targets, "revision identifier (heads, head, +1, rev, label@head ...)")
+  auto* upgrade = verb("upgrade", "apply revisions up to TARGET (default: heads)", verb_upgrade);
+  upgrade
+      ->add_option("target", options.targets,
+                   "revision identifier (heads, head, +1, rev, label@head ...); with --sql "
+                   "[FROM:]TO")
       ->expected(0, 1);
+  upgrade->add_flag("--sql", options.sql,
+                    "print the SQL Alembic's offline mode would, for the configured dialect, "
+                    "instead of applying (no connection)");
   auto* downgrade = verb("downgrade", "revert revisions down to TARGET (never implied)", verb_downgrade);
-  downgrade->add_option("target", options.targets, "revision identifier (-1, rev, base ...)")
+  downgrade
+      ->add_option("target", options.targets,
+                   "revision identifier (-1, rev, base ...); with --sql FROM:TO")
       ->required()
       ->expected(1);
   downgrade->add_flag("--force", options.force, "allow downgrading to base");
+  downgrade->add_flag("--sql", options.sql,
+                      "print the offline SQL for FROM:TO instead of applying");
   auto* stamp = verb("stamp", "set alembic_version to TARGET(s) without running migrations", verb_stamp);
   stamp->add_option("target", options.targets, "revision identifier(s)")->required();
   stamp->add_flag("--purge", options.purge, "empty the version table first");

@@ -5,6 +5,7 @@
 
 #include "agent/cli/render.hpp"
 #include "agent/cli/verbs.hpp"
+#include "agent/core/current.hpp"
 #include "agent/core/drift.hpp"
 #include "agent/db/inspect.hpp"
 #include "agent/db/version_store.hpp"
@@ -27,8 +28,12 @@ int verb_current(const Invocation& inv) {
     std::cerr << "migration-agent: warning: the migrations directory has "
               << loaded.problems.size() << " problem(s); run `migration-agent check`\n";
   }
+  // Alembic's `current` also shows revisions applied as a depends_on of the rows.
+  const std::vector<std::string> shown =
+      loaded.graph ? core::all_current(*loaded.graph, state->revisions) : state->revisions;
   if (inv.json()) {
     inv.print_json({{"revisions", state->revisions},
+                    {"current", shown},
                     {"version_table_exists", state->table_exists}});
     return 0;
   }
@@ -37,7 +42,7 @@ int verb_current(const Invocation& inv) {
                                       : "(no version table: nothing applied yet)")
               << "\n";
   }
-  for (const std::string& row : state->revisions) {
+  for (const std::string& row : shown) {
     auto node = loaded.graph ? loaded.graph->find(row) : std::nullopt;
     if (node) {
       std::cout << revision_line(*loaded.graph, *node, LineStyle::current) << "\n";
@@ -92,7 +97,9 @@ int verb_plan(const Invocation& inv) {
   if (!seen) return inv.fail(seen.error());
   db::MigrateRequest request;
   if (!inv.options().targets.empty()) request.targets = {inv.options().targets.front()};
-  auto plan = db::make_plan(*loaded->graph, seen->facts.revisions, request);
+  // Renamed ids are planned from their new id, as `upgrade` does.
+  const auto aliased = core::apply_aliases(seen->facts.revisions, inv.config().aliases.renamed);
+  auto plan = db::make_plan(*loaded->graph, aliased.rows, request);
   if (!plan) return inv.fail(plan.error());
   if (inv.json()) {
     json steps = json::array();
@@ -120,7 +127,8 @@ int verb_check(const Invocation& inv) {
   const auto& s = inv.settings();
   auto seen = db::inspect(**db, s.version_table, s.ledger_table, s.lock_key, 0);
   if (!seen) return inv.fail(seen.error());
-  core::Assessment assessment = core::assess(*loaded->graph, seen->facts);
+  core::Assessment assessment =
+      core::assess(*loaded->graph, seen->facts, db::drift_context(inv.config()));
   const bool ok = assessment.drift.empty();
   if (inv.json()) {
     json heads = json::array();
@@ -133,6 +141,16 @@ int verb_check(const Invocation& inv) {
                     {"lock_holder", seen->lock_holder ? json(*seen->lock_holder) : json(nullptr)}});
     return ok ? 0 : 1;
   }
+  const auto& facts = seen->facts;
+  std::vector<std::string> heads;
+  for (core::NodeId h : loaded->graph->heads()) heads.push_back(loaded->graph->id_of(h));
+  std::cout << "database:  "
+            << (!facts.version_table_exists ? "no " + s.version_table.name + " table"
+                : facts.revisions.empty()
+                    ? std::string("at base (") + s.version_table.name + " is empty)"
+                    : "at " + join_ids(facts.revisions))
+            << "\nfiles:     " << loaded->graph->size() << " revision(s) in "
+            << inv.config().migrations.dir << ", head(s) " << join_ids(heads) << "\n";
   if (ok) {
     std::cout << "OK: the database is at the heads (" << join_ids(seen->facts.revisions)
               << "); no drift\n";

@@ -25,6 +25,7 @@ struct Options {
   std::vector<std::string> targets;  // positional TARGET(s)
   bool force = false;                // downgrade to base
   bool purge = false;                // stamp --purge
+  bool sql = false;                  // upgrade/downgrade --sql: print the offline script
   double timeout_seconds = 300;      // wait --timeout
 };
 

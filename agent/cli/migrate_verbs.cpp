@@ -4,6 +4,7 @@
 #include "agent/cli/render.hpp"
 #include "agent/cli/verbs.hpp"
 #include "agent/db/migrator.hpp"
+#include "agent/db/offline_sql.hpp"
 #include "agent/platform/clock.hpp"
 
 namespace magent::cli {
@@ -56,9 +57,45 @@ int run_migration(const Invocation& inv, db::MigrateRequest request) {
   return 0;
 }
 
+// `upgrade --sql [FROM:]TO` / `downgrade --sql FROM:TO`: Alembic's offline script, no
+// database connection.
+int offline(const Invocation& inv, db::Operation operation) {
+  int code = 0;
+  auto loaded = inv.load_graph(code);
+  if (!loaded) return code;
+  const core::RevisionGraph& graph = *loaded->graph;
+  const std::string spec = inv.options().targets.empty() ? "heads" : inv.options().targets.front();
+  const auto colon = spec.find(':');
+  if (operation == db::Operation::downgrade && colon == std::string::npos) {
+    return inv.fail(core::make_error(core::ErrorKind::usage,
+                                     "downgrade with --sql requires <fromrev>:<torev>"));
+  }
+  const std::string from = colon == std::string::npos ? "base" : spec.substr(0, colon);
+  const std::string to = colon == std::string::npos ? spec : spec.substr(colon + 1);
+  auto start = core::resolve_single(graph, from);
+  if (!start) return inv.fail(start.error());
+  std::vector<std::string> current;
+  if (!start->empty()) current.push_back(*start);
+  auto plan = operation == db::Operation::upgrade ? core::plan_upgrade(graph, current, to)
+                                                  : core::plan_downgrade(graph, current, to);
+  if (!plan) return inv.fail(plan.error());
+  auto sql =
+      db::offline_sql(*plan, inv.config().database.url.dialect, inv.settings().version_table);
+  if (!sql) return inv.fail(sql.error());
+  if (inv.json()) {
+    inv.print_json({{"ok", true},
+                    {"dialect", std::string(core::to_string(inv.config().database.url.dialect))},
+                    {"sql", *sql}});
+  } else {
+    std::cout << *sql << std::flush;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int verb_upgrade(const Invocation& inv) {
+  if (inv.options().sql) return offline(inv, db::Operation::upgrade);
   db::MigrateRequest request;
   request.operation = db::Operation::upgrade;
   if (!inv.options().targets.empty()) request.targets = {inv.options().targets.front()};
@@ -66,6 +103,7 @@ int verb_upgrade(const Invocation& inv) {
 }
 
 int verb_downgrade(const Invocation& inv) {
+  if (inv.options().sql) return offline(inv, db::Operation::downgrade);
   db::MigrateRequest request;
   request.operation = db::Operation::downgrade;
   request.targets = {inv.options().targets.front()};

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/core/aliases.hpp"
 #include "agent/core/revision_graph.hpp"
 
 namespace magent::core {
@@ -50,15 +51,32 @@ struct DatabaseFacts {
   std::optional<std::string> schema_difference;
 };
 
+// What the configuration says that changes how drift is judged and explained.
+struct DriftContext {
+  AliasMap aliases;               // [aliases]: old id -> new id
+  bool alias_auto_stamp = false;  // [aliases] auto_stamp
+  bool has_runner = false;        // [runner] command is set (.py revisions can be applied)
+  std::string migrations_dir;     // named in messages ("" = not named)
+  std::string baseline_table;     // [baseline] when_table_exists ("" = no baseline)
+  std::string baseline_revision = "heads";
+};
+
 // Where the database stands against the files.
 struct Assessment {
   std::vector<Drift> drift;                    // empty = in sync
   std::vector<std::string> pending_revisions;  // what `upgrade heads` would apply, in order
   bool at_heads = false;                       // nothing pending and no unknown revision
+  // (old, new) for each row that holds a renamed id the files know under its new id.
+  std::vector<std::pair<std::string, std::string>> renamed;
+  bool only_renamed_unknown = false;  // every unknown row is such a renamed id
+  bool baseline_applies = false;      // unversioned, and the [baseline] table exists
   bool has(DriftKind kind) const;
 };
 
-// Applies the drift rules. `graph` is the deployed files; `facts` the database.
-Assessment assess(const RevisionGraph& graph, const DatabaseFacts& facts);
+// Applies the drift rules. `graph` is the deployed files; `facts` the database; `context`
+// the configuration that decides what is planned (aliased rows are planned from their new
+// id; an applicable baseline from its stamp) and what the fixes say.
+Assessment assess(const RevisionGraph& graph, const DatabaseFacts& facts,
+                  const DriftContext& context = {});
 
 }  // namespace magent::core

@@ -6,13 +6,27 @@ namespace magent::core {
 
 Decision decide(const RevisionGraph& graph, const DatabaseFacts& facts,
                 const Assessment& assessment, const PolicyInput& input) {
+  std::string stamp;  // what must be stamped before anything is applied
   if (assessment.has(DriftKind::unknown_revision)) {
-    return {Action::hold, "the database is at a revision the migration files do not have"};
+    if (!assessment.only_renamed_unknown) {
+      return {Action::hold, "the database is at a revision the migration files do not have"};
+    }
+    if (!input.alias_auto_stamp) {
+      return {Action::hold, "the database is at a renamed revision id (" +
+                                assessment.renamed.front().first + ", now " +
+                                assessment.renamed.front().second +
+                                "); stamp the new id or set [aliases] auto_stamp = true"};
+    }
+    stamp = "renamed revision " + assessment.renamed.front().first + " -> " +
+            assessment.renamed.front().second;
   }
   if (assessment.has(DriftKind::unversioned)) {
-    return {Action::hold, "the database has tables but no version table"};
+    if (!assessment.baseline_applies) {
+      return {Action::hold, "the database has tables but no version table"};
+    }
+    stamp = "a [baseline] stamp of an unversioned database";
   }
-  if (assessment.pending_revisions.empty()) return {Action::nothing_to_do, ""};
+  if (assessment.pending_revisions.empty() && stamp.empty()) return {Action::nothing_to_do, ""};
 
   const auto& pending = assessment.pending_revisions;
   for (const auto& failure : facts.unresolved) {
@@ -41,7 +55,8 @@ Decision decide(const RevisionGraph& graph, const DatabaseFacts& facts,
       }
     }
   }
-  const std::string count = std::to_string(pending.size()) + " revision(s) pending";
+  const std::string count = (stamp.empty() ? "" : stamp + " due, ") +
+                            std::to_string(pending.size()) + " revision(s) pending";
   if (!input.auto_migrate) return {Action::hold, count + "; AUTO_MIGRATE is off"};
   if (input.paused) return {Action::hold, count + "; automatic migration is paused"};
   return {Action::apply, ""};

@@ -16,6 +16,7 @@ struct PolicyInput {
   bool paused = false;
   bool hold_on_multiple_heads = false;  // [apply] multiple_heads = "hold"
   bool has_runner = false;              // [runner] command configured (.py revisions)
+  bool alias_auto_stamp = false;        // [aliases] auto_stamp: rewrite renamed ids, then go on
 };
 
 // The decision and, unless applying, the reason in operator words.
@@ -25,10 +26,11 @@ struct Decision {
 };
 
 // Applies the automatic-migration policies to an assessed database: never downgrade
-// (only `upgrade heads` is ever planned), hold on an unknown revision, an unversioned
-// database, multiple heads when configured to, a step that failed and whose file has not
-// changed since, .py revisions without a runner; otherwise apply when AUTO_MIGRATE is on
-// and nobody paused it.
+// (only `upgrade heads` is ever planned), hold on an unknown revision (unless it is a
+// renamed id and auto_stamp is on), an unversioned database (unless [baseline] applies),
+// multiple heads when configured to, a step that failed and whose file has not changed
+// since, .py revisions without a runner; otherwise apply (stamps first, then the pending
+// revisions) when AUTO_MIGRATE is on and nobody paused it.
 Decision decide(const RevisionGraph& graph, const DatabaseFacts& facts,
                 const Assessment& assessment, const PolicyInput& input);
 

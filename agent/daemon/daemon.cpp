@@ -18,6 +18,7 @@
 #include "agent/daemon/worker.hpp"
 #include "agent/metrics/exporter.hpp"
 #include "agent/metrics/http_endpoint.hpp"
+#include "agent/platform/child_process.hpp"
 #include "agent/platform/clock.hpp"
 #include "agent/version.hpp"
 
@@ -271,6 +272,9 @@ void Daemon::arm_watchdog(milliseconds interval) {
 
 void Daemon::arm_heartbeat() {
   m_heartbeat = std::chrono::steady_clock::now().time_since_epoch().count();
+  // As a container's PID 1 the agent inherits every orphan (a runner's grandchildren):
+  // reap them, never touching the runner child a worker is waiting for.
+  if (platform::is_init_process()) platform::reap_orphans();
   m_heartbeat_timer.expires_after(milliseconds(1'000));
   m_heartbeat_timer.async_wait([this](const asio::error_code& ec) {
     if (!ec) arm_heartbeat();

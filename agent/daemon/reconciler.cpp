@@ -70,7 +70,7 @@ Reconciler::Reconciler(config::Config config, AgentState& state, platform::Clock
       m_clock(clock),
       m_hooks(std::move(hooks)),
       m_runner(runner) {
-  m_settings.migrate.runner = m_runner;
+  if (m_runner) m_settings.migrate.runner = m_runner;  // a test's fake; else [runner]
   m_state.update([this](core::StatusSnapshot& s) {
     s.database = m_config.database.url.redacted();
     s.migrations_dir = m_config.migrations.dir;
@@ -84,7 +84,7 @@ void Reconciler::reconfigure(config::Config config) {
                              config.database.lock_url == m_config.database.lock_url;
   m_config = std::move(config);
   m_settings = db::database_settings(m_config);
-  m_settings.migrate.runner = m_runner;
+  if (m_runner) m_settings.migrate.runner = m_runner;  // a test's fake; else [runner]
   if (!same_database) m_db.reset();
   m_state.update([this](core::StatusSnapshot& s) {
     s.database = m_config.database.url.redacted();
@@ -173,10 +173,12 @@ CheckResult Reconciler::check(bool allow_apply) {
 
   core::Assessment assessment;
   if (m_graph) {
-    assessment = core::assess(*m_graph, seen->facts);
+    assessment = core::assess(*m_graph, seen->facts, db::drift_context(m_config));
     core::PolicyInput input{m_config.apply.auto_migrate, m_state.paused(),
                             m_config.apply.multiple_heads == config::MultipleHeadsPolicy::hold,
-                            m_runner != nullptr};
+                            m_settings.migrate.runner != nullptr &&
+                                m_settings.migrate.runner->has_command(core::Direction::upgrade),
+                            m_config.aliases.auto_stamp};
     result.decision = core::decide(*m_graph, seen->facts, assessment, input);
   } else {
     result.decision = {core::Action::hold, "the migration files have problems"};
@@ -249,7 +251,9 @@ core::Result<db::MigrateOutcome> Reconciler::migrate(const db::MigrateRequest& g
       s.current_step = finished ? "" : (step.revision ? step.revision->id : "stamp");
     });
     if (finished) {
-      if (finished->succeeded) {
+      if (finished->succeeded && finished->revision.empty()) {
+        spdlog::info("stamp applied: alembic_version is now {}", join(finished->versions_after));
+      } else if (finished->succeeded) {
         spdlog::info("{} {} ({}) applied in {} ms", core::to_string(finished->direction),
                      finished->revision, finished->path, finished->duration.count());
       } else {

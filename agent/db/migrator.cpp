@@ -5,58 +5,29 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agent/core/runner_batch.hpp"
 #include "agent/core/sql_migration.hpp"
 #include "agent/db/lock.hpp"
 #include "agent/db/schema_drift.hpp"
 #include "agent/db/schema_fingerprint.hpp"
+#include "agent/db/step_support.hpp"
 #include "agent/db/version_store.hpp"
 
 namespace magent::db {
-namespace {
+namespace detail {
 
-using core::ErrorKind;
-using core::make_error;
-using Clock = platform::Clock;
-
-std::string join(const std::vector<std::string>& items, std::string_view separator = ", ") {
+std::string join(const std::vector<std::string>& items, std::string_view separator) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
   return out;
 }
 
-std::vector<std::string> rows_after(std::vector<std::string> rows,
-                                    const std::vector<core::VersionOp>& ops) {
-  for (const auto& op : ops) {
-    if (op.kind != core::VersionOp::Kind::insert) std::erase(rows, op.from);
-    if (op.kind != core::VersionOp::Kind::remove) rows.push_back(op.to);
-  }
-  std::sort(rows.begin(), rows.end());
-  return rows;
-}
-
-// A failure the server reports when a DDL waited too long for a table lock; safe to retry
-// when nothing of the step was committed.
-bool is_lock_wait_timeout(std::string_view message) {
-  std::string lower(message);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower.find("lock timeout") != std::string::npos ||
-         lower.find("lock wait timeout") != std::string::npos;
-}
-
-std::chrono::milliseconds elapsed_since(Clock& clock, Clock::SteadyTime start) {
+std::chrono::milliseconds elapsed_since(platform::Clock& clock, platform::Clock::SteadyTime start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - start);
 }
 
-// Everything one step needs to run and to be recorded.
-struct StepContext {
-  Database& db;
-  const MigrateRequest& request;
-  const MigrateSettings& settings;
-  Clock& clock;
-};
-
-LedgerEntry base_entry(const StepContext& ctx, const core::Step& step) {
+LedgerEntry base_entry(const StepContext& ctx, const core::Step& step,
+                       const std::string& stamp_label) {
   LedgerEntry entry;
   if (step.revision) {
     entry.revision = step.revision->id;
@@ -65,7 +36,7 @@ LedgerEntry base_entry(const StepContext& ctx, const core::Step& step) {
     entry.direction = step.direction == core::Direction::upgrade ? LedgerDirection::upgrade
                                                                  : LedgerDirection::downgrade;
   } else {
-    entry.revision = join(ctx.request.targets);
+    entry.revision = stamp_label.empty() ? join(ctx.request.targets) : stamp_label;
     entry.direction = LedgerDirection::stamp;
   }
   entry.started_at = ctx.clock.wall_now();
@@ -81,6 +52,29 @@ LedgerEntry base_entry(const StepContext& ctx, const core::Step& step) {
 std::string step_name(const core::Step& step) {
   if (!step.revision) return "stamp";
   return "revision " + step.revision->id + " (" + step.revision->path + ")";
+}
+
+}  // namespace detail
+
+namespace {
+
+using core::ErrorKind;
+using core::make_error;
+using Clock = platform::Clock;
+using detail::base_entry;
+using detail::elapsed_since;
+using detail::join;
+using detail::step_name;
+using detail::StepContext;
+
+// A failure the server reports when a DDL waited too long for a table lock; safe to retry
+// when nothing of the step was committed.
+bool is_lock_wait_timeout(std::string_view message) {
+  std::string lower(message);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("lock timeout") != std::string::npos ||
+         lower.find("lock wait timeout") != std::string::npos;
 }
 
 // Runs the statements in order; on failure names file:line and keeps the server's words.
@@ -192,8 +186,11 @@ void record_failure(const StepContext& ctx, LedgerEntry entry, const std::string
   (void)append(ctx.db, ctx.settings.ledger_table, entry);
 }
 
+// Runs one .sql step or stamp. `stamp_label` names a stamp in the ledger (default: the
+// request's targets).
 StepResult run_step(const StepContext& ctx, const core::Step& step,
-                    const std::vector<std::string>& rows_before) {
+                    const std::vector<std::string>& rows_before,
+                    const std::string& stamp_label = "") {
   StepResult result;
   result.direction = step.direction;
   if (step.revision) {
@@ -201,17 +198,10 @@ StepResult run_step(const StepContext& ctx, const core::Step& step,
     result.path = step.revision->path;
   }
   const auto start = ctx.clock.now();
-  LedgerEntry entry = base_entry(ctx, step);
-  entry.versions_after = rows_after(rows_before, step.version_ops);
+  LedgerEntry entry = base_entry(ctx, step, stamp_label);
+  entry.versions_after = core::rows_after_ops(rows_before, step.version_ops);
 
   std::vector<core::Statement> statements;
-  if (step.revision && step.revision->kind == core::FileKind::python) {
-    result.error = step_name(step) +
-                   " is an Alembic Python file; the agent never runs Python itself: configure "
-                   "[runner] command to apply it";
-    record_failure(ctx, entry, result.error, start);
-    return result;
-  }
   if (step.revision) {
     auto found = core::statements_for(*step.revision, step.direction, ctx.db.dialect());
     if (!found) {
@@ -248,6 +238,40 @@ StepResult run_step(const StepContext& ctx, const core::Step& step,
   return result;
 }
 
+// The row changes that rewrite every aliased (old) id in `rows` to its new id: an UPDATE,
+// or a DELETE when the new id is already a row.
+std::vector<core::VersionOp> alias_rewrite_ops(const std::vector<std::string>& rows,
+                                               const core::AliasedRows& aliased) {
+  std::vector<core::VersionOp> ops;
+  std::vector<std::string> present = rows;
+  for (const auto& [old_id, new_id] : aliased.renamed) {
+    if (std::find(present.begin(), present.end(), new_id) != present.end()) {
+      ops.push_back({core::VersionOp::Kind::remove, old_id, ""});
+    } else {
+      ops.push_back({core::VersionOp::Kind::update, old_id, new_id});
+      present.push_back(new_id);
+    }
+  }
+  return ops;
+}
+
+// `ops` planned from aliased rows, pointed at the rows the table really holds: an op on a
+// new id that is not a row applies to the old id that stands for it.
+std::vector<core::VersionOp> translate_ops(std::vector<core::VersionOp> ops,
+                                           const std::vector<std::string>& rows,
+                                           const core::AliasedRows& aliased) {
+  auto holds = [&](const std::string& id) {
+    return std::find(rows.begin(), rows.end(), id) != rows.end();
+  };
+  for (auto& op : ops) {
+    if (op.kind == core::VersionOp::Kind::insert || holds(op.from)) continue;
+    for (const auto& [old_id, new_id] : aliased.renamed) {
+      if (new_id == op.from && holds(old_id)) op.from = old_id;
+    }
+  }
+  return ops;
+}
+
 // A stamp runs nothing: all of its row changes and one ledger row in one transaction. A
 // stamp to where the database already is still records its row: it is how an operator
 // settles a failed step whose changes were rolled back (`failed` drift ends at a stamp).
@@ -260,6 +284,39 @@ core::Plan merge_stamp_steps(const core::Plan& plan) {
   }
   merged.steps.push_back(std::move(all));
   return merged;
+}
+
+// A stamp made before the plan runs: the [baseline] of an unversioned database, or the
+// rewrite of renamed ids ([aliases] auto_stamp).
+struct PreStamp {
+  core::Step step;
+  std::string label;  // the ledger row's revision
+};
+
+// The [baseline] stamp an upgrade starts with: no version table, and the configured table
+// exists (the schema was made by create_all()). nullopt when it does not apply.
+core::Result<std::optional<PreStamp>> baseline_stamp(Database& db, const core::RevisionGraph& graph,
+                                                     const MigrateRequest& request,
+                                                     const MigrateSettings& settings,
+                                                     const VersionState& state) {
+  if (request.operation != Operation::upgrade || state.table_exists ||
+      settings.baseline_table.empty()) {
+    return std::optional<PreStamp>();
+  }
+  const std::string& spec = settings.baseline_table;
+  const auto dot = spec.find('.');
+  const std::string schema = dot == std::string::npos ? "" : spec.substr(0, dot);
+  const std::string table = dot == std::string::npos ? spec : spec.substr(dot + 1);
+  auto exists = db.table_exists(schema, table);
+  if (!exists) return exists.error();
+  if (!*exists) return std::optional<PreStamp>();
+  auto plan = core::plan_stamp(graph, {}, {settings.baseline_revision}, core::Purge::no);
+  if (!plan) {
+    return make_error(plan.error().kind, "[baseline] revision \"" + settings.baseline_revision +
+                                             "\": " + plan.error().message);
+  }
+  core::Plan merged = merge_stamp_steps(*plan);
+  return std::optional<PreStamp>(PreStamp{merged.steps.front(), join(plan->heads_after)});
 }
 
 }  // namespace
@@ -292,18 +349,41 @@ core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& gr
 
   auto state = read_versions(db, settings.version_table);  // re-read under the lock
   if (!state) return state.error();
+  std::vector<std::string> rows = state->revisions;
 
-  auto plan = make_plan(graph, state->revisions, request);
+  std::vector<PreStamp> stamps;
+  auto baseline = baseline_stamp(db, graph, request, settings, *state);
+  if (!baseline) return baseline.error();
+  std::vector<std::string> planning = rows;
+  if (*baseline) {
+    planning = core::rows_after_ops(rows, (*baseline)->step.version_ops);
+    stamps.push_back(std::move(**baseline));
+  }
+  const core::AliasedRows aliased = core::apply_aliases(planning, settings.aliases);
+  std::vector<core::VersionOp> rewrite = alias_rewrite_ops(planning, aliased);
+  const bool stamping = request.operation == Operation::stamp;
+  if (!rewrite.empty() && settings.alias_auto_stamp && !stamping) {
+    std::vector<std::string> renamed;
+    for (const auto& pair : aliased.renamed) renamed.push_back(pair.second);
+    stamps.push_back({core::Step{nullptr, core::Direction::upgrade, rewrite}, join(renamed)});
+    rewrite.clear();
+  }
+
+  auto plan = make_plan(graph, aliased.rows, request);
   if (!plan) return plan.error();
-  outcome.plan = request.operation == Operation::stamp ? merge_stamp_steps(*plan) : *plan;
-  outcome.heads_after = state->revisions;
+  outcome.plan = stamping ? merge_stamp_steps(*plan) : *plan;
+  if (stamping && !rewrite.empty()) {  // the stamp also rewrites the old ids, atomically
+    auto& ops = outcome.plan.steps.front().version_ops;
+    ops.insert(ops.begin(), rewrite.begin(), rewrite.end());
+  }
+  outcome.heads_after = rows;
   if (request.operation == Operation::downgrade && !request.allow_empty_result &&
       !plan->steps.empty() && plan->heads_after.empty()) {
     return make_error(ErrorKind::usage,
                       "this downgrade removes every revision (down to base, dropping what they "
                       "created); pass --force if that is really what you want");
   }
-  if (request.dry_run || outcome.plan.steps.empty()) return outcome;
+  if (request.dry_run || (outcome.plan.steps.empty() && stamps.empty())) return outcome;
 
   // Only now that there is something to apply: a bad target or a no-op writes nothing.
   if (auto made = ensure_version_table(db, settings.version_table); !made) return made.error();
@@ -311,15 +391,13 @@ core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& gr
 
   if (auto set = db.set_step_timeouts(settings.step_timeouts); !set) return set.error();
   StepContext ctx{db, request, settings, clock};
-  std::vector<std::string> rows = state->revisions;
-  for (const core::Step& step : outcome.plan.steps) {
-    if (request.stop_requested && request.stop_requested()) {
-      (void)guard->release();
-      return make_error(ErrorKind::io, "interrupted before " + step_name(step) +
-                                           ": the agent is shutting down");
-    }
-    if (observer) observer(step, nullptr);
-    StepResult result = run_step(ctx, step, rows);
+  auto stop = [&](const core::Step& step) -> std::optional<core::Error> {
+    if (!request.stop_requested || !request.stop_requested()) return std::nullopt;
+    (void)guard->release();
+    return make_error(ErrorKind::io,
+                      "interrupted before " + step_name(step) + ": the agent is shutting down");
+  };
+  auto record = [&](const core::Step& step, StepResult result) -> std::optional<core::Error> {
     if (observer) observer(step, &result);
     outcome.steps.push_back(result);
     if (!result.succeeded) {
@@ -328,6 +406,34 @@ core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& gr
     }
     rows = result.versions_after;
     outcome.heads_after = rows;
+    return std::nullopt;
+  };
+
+  for (const PreStamp& pre : stamps) {
+    if (observer) observer(pre.step, nullptr);
+    if (auto failed = record(pre.step, run_step(ctx, pre.step, rows, pre.label))) return *failed;
+  }
+  const auto& steps = outcome.plan.steps;
+  for (std::size_t i = 0; i < steps.size();) {
+    const core::Step& step = steps[i];
+    if (auto stopped = stop(step)) return *stopped;
+    if (step.revision && step.revision->kind == core::FileKind::python) {
+      auto batch = detail::run_runner_batch(ctx, graph, outcome.plan, i, rows, observer);
+      outcome.steps.insert(outcome.steps.end(), batch.results.begin(), batch.results.end());
+      rows = batch.rows;
+      outcome.heads_after = rows;
+      if (batch.failed) {
+        (void)guard->release();
+        return make_error(batch.error_kind, batch.error);
+      }
+      i = batch.next;
+      continue;
+    }
+    core::Step effective = step;
+    if (!stamping) effective.version_ops = translate_ops(step.version_ops, rows, aliased);
+    if (observer) observer(step, nullptr);
+    if (auto failed = record(step, run_step(ctx, effective, rows))) return *failed;
+    ++i;
   }
   // The schema as this run left it, so that later hand-made DDL shows as schema drift.
   auto recorded = record_schema_fingerprint(

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/core/aliases.hpp"
 #include "agent/core/plan.hpp"
 #include "agent/core/planner.hpp"
 #include "agent/core/result.hpp"
@@ -18,13 +19,27 @@
 
 namespace magent::db {
 
-// Applies .py revisions, which the agent never runs itself (the runner, a later piece).
+// How one runner invocation ended.
+struct RunnerOutcome {
+  bool succeeded = false;
+  std::string failure;      // how it failed ("the runner exited with status 1"); "" on success
+  std::string output_tail;  // the last ~2 KB of its output, passwords masked
+};
+
+// Applies .py revisions, which the agent never runs itself: the application's own Alembic
+// does (db/runner.hpp), while the agent holds its lock.
 class StepRunner {
  public:
   virtual ~StepRunner() = default;
-  // Runs the application's own migration command up to `revision` in `direction`; on
-  // success the caller re-reads alembic_version to see what actually moved.
-  virtual core::Result<void> run(const core::Revision& revision, core::Direction direction) = 0;
+  // Runs the migration command that moves the database to `target` (a full revision id,
+  // "heads" or "base") in `direction`, and waits for it. The caller re-reads alembic_version
+  // to see what actually moved. An Error only when nothing could be run: no command for
+  // `direction` (ErrorKind::usage) or the process could not start (step_failed).
+  virtual core::Result<RunnerOutcome> run(const std::string& target, core::Direction direction) = 0;
+  // Whether a command is configured for `direction` ([runner] command / downgrade_command).
+  virtual bool has_command(core::Direction direction) const = 0;
+  // False when the upgrade command has no {target}: it can only upgrade to the heads.
+  virtual bool takes_target() const = 0;
 };
 
 // What a migration command wants.
@@ -58,6 +73,14 @@ struct MigrateSettings {
   std::int64_t pid = 0;
   std::string agent_version;
   StepRunner* runner = nullptr;  // nullptr: .py revisions cannot be applied
+  // [aliases]: a row holding an old id is planned from its new id; with auto_stamp the row
+  // is rewritten first (a `stamp` ledger row), otherwise the first step that moves it does.
+  core::AliasMap aliases;
+  bool alias_auto_stamp = false;
+  // [baseline]: an upgrade of a database without a version table but with this table
+  // ("table" or "schema.table") stamps `baseline_revision` first; "" = never.
+  std::string baseline_table;
+  std::string baseline_revision = "heads";
 };
 
 // One step as it ran.

@@ -1,6 +1,7 @@
 #include "agent/db/settings.hpp"
 
 #include "agent/db/lock.hpp"
+#include "agent/db/runner.hpp"
 #include "agent/platform/host.hpp"
 #include "agent/version.hpp"
 
@@ -27,7 +28,26 @@ DatabaseSettings database_settings(const config::Config& config) {
   m.host = platform::host_name();
   m.pid = platform::process_id();
   m.agent_version = k_version;
+  if (!config.runner.command.empty() || !config.runner.downgrade_command.empty()) {
+    s.runner = std::make_shared<CommandStepRunner>(config.runner, d.url);
+    m.runner = s.runner.get();
+  }
+  m.aliases = config.aliases.renamed;
+  m.alias_auto_stamp = config.aliases.auto_stamp;
+  m.baseline_table = config.baseline.when_table_exists;
+  m.baseline_revision = config.baseline.revision;
   return s;
+}
+
+core::DriftContext drift_context(const config::Config& config) {
+  core::DriftContext context;
+  context.aliases = config.aliases.renamed;
+  context.alias_auto_stamp = config.aliases.auto_stamp;
+  context.has_runner = !config.runner.command.empty();
+  context.migrations_dir = config.migrations.dir;
+  context.baseline_table = config.baseline.when_table_exists;
+  context.baseline_revision = config.baseline.revision;
+  return context;
 }
 
 }  // namespace magent::db

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "agent/config/config.hpp"
+#include "agent/core/drift.hpp"
 #include "agent/db/connect.hpp"
 #include "agent/db/migrator.hpp"
 #include "agent/db/sql_dialect.hpp"
@@ -15,10 +17,17 @@ struct DatabaseSettings {
   VersionTable version_table;
   LedgerTable ledger_table;
   std::string lock_key;
-  MigrateSettings migrate;  // runner left unset
+  // The [runner] for .py revisions when `runner.command` or `downgrade_command` is set;
+  // migrate.runner points at it (copies of these settings share it).
+  std::shared_ptr<StepRunner> runner;
+  MigrateSettings migrate;
 };
 
-// Derives connection options, table names, the lock key and per-step settings from config.
+// Derives connection options, table names, the lock key, per-step settings, the runner,
+// aliases and baseline from config.
 DatabaseSettings database_settings(const config::Config& config);
+
+// What the drift rules need from config: aliases, runner, baseline, the directory's name.
+core::DriftContext drift_context(const config::Config& config);
 
 }  // namespace magent::db

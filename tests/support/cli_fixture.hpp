@@ -21,10 +21,6 @@ class CliTest : public ::testing::TestWithParam<Engine> {
   TempDir m_temp;
 };
 
-inline std::string engine_param_name(const ::testing::TestParamInfo<Engine>& info) {
-  return engine_name(info.param);
-}
-
 // The JSON array of strings `value` as a vector (sorted when asked), failing the test when
 // it is not one.
 inline std::vector<std::string> strings_of(const nlohmann::json& value, bool sorted = true) {
@@ -68,6 +64,6 @@ inline bool contains(const std::string& text, const std::string& part) {
 }  // namespace magent::test
 
 // Instantiates a CLI test suite over SQLite, PostgreSQL and MariaDB.
-#define MAGENT_CLI_ALL_ENGINES(suite)                                                 \
+#define MAGENT_CLI_ALL_ENGINES(suite)                                                          \
   INSTANTIATE_TEST_SUITE_P(Engines, suite, ::testing::ValuesIn(::magent::test::all_engines()), \
                            ::magent::test::engine_param_name)

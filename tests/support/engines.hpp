@@ -1,5 +1,7 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <ostream>
 #include <string>
@@ -15,6 +17,11 @@ enum class Engine { sqlite, postgresql, mysql };
 
 std::vector<Engine> all_engines();
 std::string engine_name(Engine engine);  // "sqlite", "postgresql", "mysql" (test param names)
+
+// The name gtest gives a test instantiated for `info.param`: the engine's name.
+inline std::string engine_param_name(const ::testing::TestParamInfo<Engine>& info) {
+  return engine_name(info.param);
+}
 // Lets GoogleTest print an Engine parameter by name instead of as raw bytes.
 void PrintTo(Engine engine, std::ostream* out);
 
@@ -60,6 +67,6 @@ std::unique_ptr<TestDatabase> make_test_database_on(Engine engine, const std::st
 
 // Starts a parameterized test body with a fresh database `db` for the current engine:
 //   MAGENT_REQUIRE_DATABASE(db, GetParam(), temp);
-#define MAGENT_REQUIRE_DATABASE(var, engine, tempdir)                                     \
-  auto var = ::magent::test::make_test_database((engine), (tempdir));                       \
+#define MAGENT_REQUIRE_DATABASE(var, engine, tempdir)                 \
+  auto var = ::magent::test::make_test_database((engine), (tempdir)); \
   if (!var) GTEST_SKIP() << ::magent::test::engine_name(engine) << " server not configured"

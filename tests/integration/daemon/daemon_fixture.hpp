@@ -25,10 +25,6 @@ using namespace std::chrono_literals;
 // only a broken or badly overloaded run waits this long.
 inline constexpr std::chrono::milliseconds k_soon = 20s;
 
-inline std::string engine_param_name(const ::testing::TestParamInfo<Engine>& info) {
-  return engine_name(info.param);
-}
-
 // A fresh database of the test's engine and an empty migrations directory.
 class DaemonTest : public ::testing::TestWithParam<Engine> {
  protected:
@@ -76,8 +72,8 @@ inline bool wait_for_more_checks(const DaemonUnderTest& daemon, double seconds) 
   const auto now = daemon.metric("migration_agent_last_check_timestamp_seconds");
   if (!now) return false;
   return daemon.wait_for_metric(
-      "migration_agent_last_check_timestamp_seconds",
-      [&](double v) { return v >= *now + seconds; }, k_soon);
+      "migration_agent_last_check_timestamp_seconds", [&](double v) { return v >= *now + seconds; },
+      k_soon);
 }
 
 }  // namespace magent::test

@@ -350,9 +350,7 @@ TEST_P(DatabaseContract, UnreachableDatabaseIsAnUnreachableError) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, DatabaseContract, ::testing::ValuesIn(test::all_engines()),
-                         [](const auto& param_info) {
-                           return test::engine_name(param_info.param);
-                         });
+                         test::engine_param_name);
 
 }  // namespace
 }  // namespace magent::db

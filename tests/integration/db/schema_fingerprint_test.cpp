@@ -444,9 +444,7 @@ TEST_P(SchemaFingerprintTest, ReadsTwoHundredTablesInAFewQueries) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, SchemaFingerprintTest, ::testing::ValuesIn(test::all_engines()),
-                         [](const auto& param_info) {
-                           return test::engine_name(param_info.param);
-                         });
+                         test::engine_param_name);
 
 }  // namespace
 }  // namespace magent::db

@@ -170,5 +170,133 @@ TEST(Policy, HoldsOnPythonRevisionsWithoutARunner) {
             Action::apply);
 }
 
+// [aliases] old1 = "bbb2": the database still says old1.
+DriftContext renamed_bbb2(bool auto_stamp = false) {
+  DriftContext context;
+  context.aliases = {{"old1", "bbb2"}};
+  context.alias_auto_stamp = auto_stamp;
+  return context;
+}
+
+TEST(Drift, RenamedIdIsUnknownRevisionNamingBothIdsAndPlannedFromTheNewOne) {
+  Assessment a = assess(linear(), at({"old1"}), renamed_bbb2());
+  EXPECT_THAT(kinds(a), ElementsAre("unknown_revision", "behind"));
+  EXPECT_THAT(a.drift[0].message, HasSubstr("old1"));
+  EXPECT_THAT(a.drift[0].message, HasSubstr("bbb2"));
+  EXPECT_THAT(a.drift[0].message, HasSubstr("Can't locate revision identified by 'old1'"));
+  EXPECT_THAT(a.drift[0].fix, HasSubstr("migration-agent stamp bbb2 --purge"));
+  EXPECT_THAT(a.drift[0].fix, HasSubstr("auto_stamp"));
+  EXPECT_THAT(a.pending_revisions, ElementsAre("ccc3"));
+  EXPECT_TRUE(a.only_renamed_unknown);
+  EXPECT_FALSE(a.at_heads);
+}
+
+TEST(Drift, AnAliasToAnIdTheFilesLackIsStillUnknown) {
+  DriftContext context;
+  context.aliases = {{"old1", "zzz9"}};
+  Assessment a = assess(linear(), at({"old1"}), context);
+  EXPECT_THAT(kinds(a), ElementsAre("unknown_revision"));
+  EXPECT_FALSE(a.only_renamed_unknown);
+  EXPECT_THAT(a.drift[0].message, HasSubstr("zzz9"));
+}
+
+TEST(Drift, UnknownRevisionExplainsTheLikelyCausesAndNamesTheDirectory) {
+  DriftContext context;
+  context.migrations_dir = "/srv/app/now_lms/migrations";
+  Assessment a = assess(linear(), at({"20260109_191123"}), context);
+  ASSERT_THAT(kinds(a), ElementsAre("unknown_revision"));
+  EXPECT_THAT(a.drift[0].message, HasSubstr("/srv/app/now_lms/migrations"));
+  EXPECT_THAT(a.drift[0].message, HasSubstr("heads: ccc3"));
+  EXPECT_THAT(a.drift[0].message, HasSubstr("renamed"));
+  EXPECT_THAT(a.drift[0].fix, HasSubstr("[aliases] 20260109_191123"));
+}
+
+TEST(Drift, AnEmptyMigrationsDirectoryIsTheWrongScriptLocation) {
+  RevisionGraph empty = std::move(*RevisionGraph::build({}).graph);
+  Assessment a = assess(empty, at({"20260110_035505"}));
+  ASSERT_THAT(kinds(a), ElementsAre("unknown_revision"));
+  EXPECT_THAT(a.drift[0].message, HasSubstr("wrong script location"));
+  EXPECT_THAT(a.drift[0].fix, HasSubstr("MIGRATIONS_DIR"));
+}
+
+TEST(Drift, PendingPythonRevisionsWithoutARunnerSayHowToSetOne) {
+  std::vector<Revision> revs = test::revisions({{"aaa1"}, {"bbb2", {"aaa1"}}});
+  revs[1].kind = FileKind::python;
+  RevisionGraph g = std::move(*RevisionGraph::build(std::move(revs)).graph);
+  Assessment a = assess(g, at({"aaa1"}));
+  ASSERT_THAT(kinds(a), ElementsAre("behind"));
+  EXPECT_THAT(a.drift[0].message, HasSubstr("bbb2 is an Alembic .py file"));
+  EXPECT_THAT(a.drift[0].fix, HasSubstr("[runner] command"));
+  DriftContext with_runner;
+  with_runner.has_runner = true;
+  EXPECT_THAT(assess(g, at({"aaa1"}), with_runner).drift[0].fix,
+              HasSubstr("migration-agent upgrade"));
+}
+
+DatabaseFacts created_all() {
+  DatabaseFacts facts;
+  facts.user_tables = {"system_info", "usuario"};
+  return facts;
+}
+
+TEST(Drift, BaselineAppliesWhenItsTableExistsAndNothingIsPendingAfterIt) {
+  DriftContext context;
+  context.baseline_table = "system_info";
+  Assessment a = assess(linear(), created_all(), context);
+  EXPECT_THAT(kinds(a), ElementsAre("unversioned"));
+  EXPECT_TRUE(a.baseline_applies);
+  EXPECT_TRUE(a.pending_revisions.empty());
+  EXPECT_THAT(a.drift[0].fix, HasSubstr("[baseline] applies"));
+  context.baseline_revision = "bbb2";
+  EXPECT_THAT(assess(linear(), created_all(), context).pending_revisions, ElementsAre("ccc3"));
+}
+
+TEST(Drift, BaselineTableMissingIsSaid) {
+  DriftContext context;
+  context.baseline_table = "public.settings";
+  Assessment a = assess(linear(), created_all(), context);
+  EXPECT_FALSE(a.baseline_applies);
+  EXPECT_THAT(a.drift[0].message, HasSubstr("public.settings, which does not exist"));
+  EXPECT_THAT(a.drift[0].fix, HasSubstr("stamp heads"));
+}
+
+TEST(Policy, ARenamedIdHoldsUnlessAutoStampIsOn) {
+  RevisionGraph g = linear();
+  DatabaseFacts facts = at({"old1"});
+  Decision hold = decide(g, facts, assess(g, facts, renamed_bbb2()), {.auto_migrate = true});
+  EXPECT_EQ(hold.action, Action::hold);
+  EXPECT_THAT(hold.reason, HasSubstr("auto_stamp"));
+  Decision go = decide(g, facts, assess(g, facts, renamed_bbb2(true)),
+                       {.auto_migrate = true, .alias_auto_stamp = true});
+  EXPECT_EQ(go.action, Action::apply);
+}
+
+TEST(Policy, ARenamedIdAtTheHeadsIsStillStampedWithAutoStamp) {
+  RevisionGraph g = linear();
+  DriftContext context;
+  context.aliases = {{"old3", "ccc3"}};
+  context.alias_auto_stamp = true;
+  DatabaseFacts facts = at({"old3"});
+  Assessment a = assess(g, facts, context);
+  EXPECT_TRUE(a.pending_revisions.empty());
+  EXPECT_EQ(decide(g, facts, a, {.auto_migrate = true, .alias_auto_stamp = true}).action,
+            Action::apply);
+  Decision off = decide(g, facts, a, {.auto_migrate = false, .alias_auto_stamp = true});
+  EXPECT_EQ(off.action, Action::hold);
+  EXPECT_THAT(off.reason, HasSubstr("AUTO_MIGRATE is off"));
+}
+
+TEST(Policy, AnUnversionedDatabaseIsBaselinedWhenItsTableExists) {
+  RevisionGraph g = linear();
+  DriftContext context;
+  context.baseline_table = "system_info";
+  DatabaseFacts facts = created_all();
+  EXPECT_EQ(decide(g, facts, assess(g, facts, context), {.auto_migrate = true}).action,
+            Action::apply);
+  context.baseline_table = "other";
+  EXPECT_EQ(decide(g, facts, assess(g, facts, context), {.auto_migrate = true}).action,
+            Action::hold);
+}
+
 }  // namespace
 }  // namespace magent::core
