@@ -263,7 +263,9 @@ std::string DatabaseUrl::redacted() const {
       if (!password.empty()) out += ":" + std::string(k_redaction);
       out += '@';
     }
-    out += host.find(':') != std::string::npos ? "[" + host + "]" : percent_encode(host);
+    // Brackets for an IPv6 literal; anything else in the host stays encoded inside them.
+    out += host.find(':') != std::string::npos ? "[" + percent_encode(host, ":") + "]"
+                                                 : percent_encode(host);
     if (port != 0) out += ":" + std::to_string(port);
     out += "/" + percent_encode(database);
   }
@@ -272,7 +274,7 @@ std::string DatabaseUrl::redacted() const {
     out += separator;
     out += percent_encode(name);
     out += '=';
-    out += is_secret_option(name) ? std::string(k_redaction) : percent_encode(value, "/:,@");
+    out += is_secret_option(name) ? std::string(k_redaction) : percent_encode(value, "/:,");
     separator = '&';
   }
   return out;

@@ -52,4 +52,6 @@ bool PrivateServer::halt() { return run("halt", nullptr); }
 
 bool PrivateServer::resume() { return run("resume", nullptr); }
 
+bool PrivateServer::crash() { return run("crash", nullptr); }
+
 }  // namespace magent::test

@@ -26,6 +26,9 @@ class PrivateServer {
   bool halt();
   // Starts it again on the same port and data; waits until it accepts connections.
   bool resume();
+  // Kills the server with SIGKILL (no shutdown: clients see their connections reset, the
+  // next resume() runs crash recovery) and waits until it is gone.
+  bool crash();
 
  private:
   bool run(const std::string& verb, std::string* out);

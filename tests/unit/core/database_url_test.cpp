@@ -220,6 +220,38 @@ TEST(DatabaseUrlRedaction, Ipv6AndEncodedCharactersReparseToTheSameUrl) {
   EXPECT_EQ(again->query.at("host"), "/tmp");
 }
 
+TEST(DatabaseUrlRedaction, HostWithAColonAndReservedCharactersStaysEncodedInsideTheBrackets) {
+  // Found by tests/fuzz/config_fuzz: the bracketed host was written raw, so its '@' and '/'
+  // moved the password and the database when the redacted URL was read back.
+  const auto url = parsed("mysql://user:p%40ss@h%40x%2Fy%3Az:3306/app");
+  ASSERT_EQ(url.host, "h@x/y:z");
+  const std::string shown = url.redacted();
+  EXPECT_EQ(shown, "mysql://user:***@[h%40x%2Fy:z]:3306/app");
+  auto again = parse_database_url(shown);
+  ASSERT_TRUE(again.ok()) << shown;
+  EXPECT_EQ(again->user, "user");
+  EXPECT_EQ(again->password, "***");
+  EXPECT_EQ(again->host, "h@x/y:z");
+  EXPECT_EQ(again->database, "app");
+  EXPECT_EQ(parsed("postgresql://u@[fe80::1]:5432/d").redacted(), "postgresql://u@[fe80::1]:5432/d");
+}
+
+TEST(DatabaseUrlRedaction, AtSignInAQueryValueIsEncodedSoTheCredentialsStayPut) {
+  // Found by tests/fuzz/config_fuzz: the parser takes the last '@' as the end of the
+  // credentials, and redacted() wrote a query value's '@' raw, so the redacted URL read
+  // back with "***@/db?host=..." as its password and another database.
+  const auto url = parsed("postgresql://:s@cret@/db?host=/run/a%40b");
+  ASSERT_EQ(url.password, "s@cret");
+  ASSERT_EQ(url.query.at("host"), "/run/a@b");
+  const std::string shown = url.redacted();
+  EXPECT_EQ(shown, "postgresql://:***@/db?host=/run/a%40b");
+  auto again = parse_database_url(shown);
+  ASSERT_TRUE(again.ok()) << shown;
+  EXPECT_EQ(again->password, "***");
+  EXPECT_EQ(again->database, "db");
+  EXPECT_EQ(again->query.at("host"), "/run/a@b");
+}
+
 TEST(DatabaseUrlRedaction, PasswordQueryOptionsAreMasked) {
   const auto url = parsed("postgresql://u@h/d?password=hunter2&sslpassword=x1y2");
   EXPECT_EQ(url.redacted(), "postgresql://u@h/d?password=***&sslpassword=***");
