@@ -65,8 +65,22 @@ bool is_secret_option(std::string_view name) {
   return lower.find("password") != std::string::npos || lower.find("passwd") != std::string::npos;
 }
 
-Error url_error(std::string message) {
-  return make_error(ErrorKind::config, std::move(message));
+// The error, kept to one printable line: a control character that came from the URL (a raw
+// one, or one percent-decoded from it) is shown as \xNN.
+Error url_error(const std::string& message) {
+  std::string line;
+  for (const char c : message) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      constexpr std::string_view k_hex = "0123456789abcdef";
+      line += "\\x";
+      line += k_hex[byte >> 4U];
+      line += k_hex[byte & 0xfU];
+    } else {
+      line += c;
+    }
+  }
+  return make_error(ErrorKind::config, line);
 }
 
 struct Scheme {
@@ -115,7 +129,8 @@ Result<std::map<std::string, std::string>> parse_query(std::string_view text) {
                             : percent_decode(piece.substr(eq + 1), PlusSign::plus_is_space);
     if (name.empty()) return url_error("database URL has a query option without a name");
     if (options.count(name) != 0) {
-      return url_error("database URL query option \"" + name + "\" is given twice");
+      return url_error("database URL query option \"" + percent_encode(name, "") +
+                       "\" is given twice");
     }
     options.emplace(std::move(name), std::move(value));
   }

@@ -287,5 +287,19 @@ TEST(PercentCoding, MalformedEscapesAreKeptLikeSqlalchemy) {
   EXPECT_EQ(percent_encode("/x", "/"), "/x");
 }
 
+// Found by config_fuzz: a percent-encoded newline in a query option's name was decoded into
+// the error, which then spanned two lines.
+TEST(DatabaseUrlError, ADecodedNewlineInAnOptionNameStaysEncoded) {
+  auto url = parse_database_url("postgresql://h/db?a%0Ab=1&a%0Ab=2");
+  ASSERT_FALSE(url.ok());
+  EXPECT_EQ(url.error().message, "database URL query option \"a%0Ab\" is given twice");
+}
+
+TEST(DatabaseUrlError, RawControlCharactersInAnOptionNameAreShownEncoded) {
+  auto url = parse_database_url("postgresql://h/db?a\rb=1&a\rb=2");
+  ASSERT_FALSE(url.ok());
+  EXPECT_EQ(url.error().message, "database URL query option \"a%0Db\" is given twice");
+}
+
 }  // namespace
 }  // namespace magent::core
