@@ -1,6 +1,7 @@
 #include "agent/config/toml_settings.hpp"
 
 #include "agent/config/values.hpp"
+#include "agent/core/utf8.hpp"
 
 #include <toml++/toml.h>
 
@@ -82,6 +83,7 @@ core::Result<std::vector<Setting>> parse_toml_settings(std::string_view text,
     // toml++ may quote a fragment of the line; never let credentials through.
     std::string description = mask_url_credentials(error.description());
     std::replace(description.begin(), description.end(), '\n', ' ');
+    description = core::escape_control_characters(description);
     return core::make_error(core::ErrorKind::config, "config " + std::string(path) + ":" +
                                                          std::to_string(error.source().begin.line) +
                                                          ": invalid TOML: " + description);

@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "agent/core/utf8.hpp"
+
 namespace magent::core {
 namespace {
 
@@ -68,19 +70,7 @@ bool is_secret_option(std::string_view name) {
 // The error, kept to one printable line: a control character that came from the URL (a raw
 // one, or one percent-decoded from it) is shown as \xNN.
 Error url_error(const std::string& message) {
-  std::string line;
-  for (const char c : message) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      constexpr std::string_view k_hex = "0123456789abcdef";
-      line += "\\x";
-      line += k_hex[byte >> 4U];
-      line += k_hex[byte & 0xfU];
-    } else {
-      line += c;
-    }
-  }
-  return make_error(ErrorKind::config, line);
+  return make_error(ErrorKind::config, escape_control_characters(message));
 }
 
 struct Scheme {
@@ -280,7 +270,7 @@ std::string DatabaseUrl::redacted() const {
     }
     // Brackets for an IPv6 literal; anything else in the host stays encoded inside them.
     out += host.find(':') != std::string::npos ? "[" + percent_encode(host, ":") + "]"
-                                                 : percent_encode(host);
+                                               : percent_encode(host);
     if (port != 0) out += ":" + std::to_string(port);
     out += "/" + percent_encode(database);
   }

@@ -83,4 +83,21 @@ Result<std::string_view> checked_utf8_text(std::string_view path, std::string_vi
   return make_error(ErrorKind::parse, std::move(message));
 }
 
+std::string escape_control_characters(std::string_view text) {
+  constexpr std::string_view k_hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out += k_hex[byte >> 4U];
+      out += k_hex[byte & 0xfU];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace magent::core

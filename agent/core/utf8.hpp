@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "agent/core/result.hpp"
@@ -17,6 +18,10 @@ struct Utf8Problem {
 // The first ill-formed byte of `text` (RFC 3629: no overlongs, surrogates or code points
 // above U+10FFFF), or nullopt when the whole text is valid UTF-8.
 std::optional<Utf8Problem> find_invalid_utf8(std::string_view text);
+
+// `text` with every control character (below U+0020, and DEL) shown as \xNN, so that a
+// message quoting user input stays one printable line.
+std::string escape_control_characters(std::string_view text);
 
 // `text` without a leading UTF-8 byte order mark (EF BB BF), if it has one.
 std::string_view strip_utf8_bom(std::string_view text);

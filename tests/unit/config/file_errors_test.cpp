@@ -259,6 +259,17 @@ TEST(ConfigFileSyntax, UnquotedUrlWithPasswordIsNotEchoed) {
   EXPECT_EQ(config.error().message.find(k_password), std::string::npos) << config.error().message;
 }
 
+// Found by config_fuzz: toml++ quotes the bad fragment, and a carriage return in it made the
+// error two lines.
+TEST(ConfigFileSyntax, ControlCharactersInAQuotedFragmentAreEscaped) {
+  auto config = build_from_toml(std::string("[apply]\nauto_migrate = tru\r\0e\n", 30));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().message.find_first_of(std::string("\r\n\0", 3)), std::string::npos)
+      << config.error().message;
+  EXPECT_NE(config.error().message.find(":2: invalid TOML"), std::string::npos)
+      << config.error().message;
+}
+
 TEST(ConfigFileSyntax, DuplicateKeyIsATomlError) {
   auto config = build_from_toml("[daemon]\ndebounce = \"1s\"\ndebounce = \"2s\"\n");
   ASSERT_FALSE(config.ok());

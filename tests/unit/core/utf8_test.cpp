@@ -63,5 +63,11 @@ TEST(Utf8, CheckedTextNamesFileLineAndByte) {
   EXPECT_EQ(*good, "SELECT 1");
 }
 
+TEST(EscapeControlCharacters, ShowsControlBytesAsHexAndKeepsTheRest) {
+  EXPECT_EQ(escape_control_characters(std::string("a\nb\r\x7f\0z \xc3\xa9", 10)),
+            "a\\x0ab\\x0d\\x7f\\x00z \xc3\xa9");
+  EXPECT_EQ(escape_control_characters("plain"), "plain");
+}
+
 }  // namespace
 }  // namespace magent::core
