@@ -3,15 +3,10 @@
 #include <algorithm>
 
 #include "agent/core/planner.hpp"
+#include "agent/core/text.hpp"
 
 namespace magent::cli {
 namespace {
-
-std::string comma(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
 
 std::string op_text(const core::VersionOp& op) {
   switch (op.kind) {
@@ -28,7 +23,7 @@ std::string op_text(const core::VersionOp& op) {
 }  // namespace
 
 std::string join_ids(const std::vector<std::string>& ids) {
-  return ids.empty() ? "(none)" : comma(ids);
+  return ids.empty() ? "(none)" : core::join(ids);
 }
 
 std::string revision_line(const core::RevisionGraph& graph, core::NodeId node, LineStyle style) {
@@ -37,12 +32,12 @@ std::string revision_line(const core::RevisionGraph& graph, core::NodeId node, L
   if (style == LineStyle::history) {
     std::vector<std::string> down;
     for (core::NodeId d : graph.down(node)) down.push_back(graph.id_of(d));
-    std::string from = down.empty() ? "<base>" : comma(down);
-    if (!r.depends_on.empty()) from += " (" + comma(r.depends_on) + ")";
+    std::string from = down.empty() ? "<base>" : core::join(down);
+    if (!r.depends_on.empty()) from += " (" + core::join(r.depends_on) + ")";
     text = from + " -> " + text;
   }
   if (style != LineStyle::current && !graph.branch_labels(node).empty()) {
-    text += " (" + comma(graph.branch_labels(node)) + ")";
+    text += " (" + core::join(graph.branch_labels(node)) + ")";
   }
   const bool real_head = graph.all_next(node).empty();
   if (real_head) text += " (head)";
@@ -63,11 +58,11 @@ std::string step_line(const core::Step& step) {
                        : "stamp [" + ops + "]";
   }
   const core::Revision& r = *step.revision;
-  const std::string below = r.down_revisions.empty() ? "<base>" : comma(r.down_revisions);
+  const std::string below = r.down_revisions.empty() ? "<base>" : core::join(r.down_revisions);
   std::string from = step.direction == core::Direction::upgrade ? below : r.id;
   std::string to = step.direction == core::Direction::upgrade ? r.id : below;
-  std::string line = std::string(core::to_string(step.direction)) + " " + from + " -> " + to +
-                     " (" + r.path + ")";
+  std::string line =
+      std::string(core::to_string(step.direction)) + " " + from + " -> " + to + " (" + r.path + ")";
   if (!r.message.empty()) line += ", " + r.message;
   return line;
 }
@@ -111,15 +106,15 @@ nlohmann::json step_json(const core::Step& step) {
 }
 
 nlohmann::json step_result_json(const db::StepResult& result) {
-  nlohmann::json out = {{"revision", result.revision.empty() ? nlohmann::json(nullptr)
-                                                              : nlohmann::json(result.revision)},
-                        {"direction", result.revision.empty()
-                                          ? std::string("stamp")
-                                          : std::string(core::to_string(result.direction))},
-                        {"path", result.path},
-                        {"succeeded", result.succeeded},
-                        {"duration_ms", result.duration.count()},
-                        {"versions_after", result.versions_after}};
+  nlohmann::json out = {
+      {"revision",
+       result.revision.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.revision)},
+      {"direction", result.revision.empty() ? std::string("stamp")
+                                            : std::string(core::to_string(result.direction))},
+      {"path", result.path},
+      {"succeeded", result.succeeded},
+      {"duration_ms", result.duration.count()},
+      {"versions_after", result.versions_after}};
   if (!result.succeeded) out["error"] = result.error;
   return out;
 }
@@ -127,8 +122,8 @@ nlohmann::json step_result_json(const db::StepResult& result) {
 nlohmann::json drift_json(const std::vector<core::Drift>& drift) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& d : drift) {
-    out.push_back({{"kind", std::string(core::to_string(d.kind))}, {"message", d.message},
-                   {"fix", d.fix}});
+    out.push_back(
+        {{"kind", std::string(core::to_string(d.kind))}, {"message", d.message}, {"fix", d.fix}});
   }
   return out;
 }

@@ -4,17 +4,9 @@
 #include <unordered_map>
 
 #include "agent/core/planner.hpp"
+#include "agent/core/text.hpp"
 
 namespace magent::core {
-namespace {
-
-std::string join(const std::vector<std::string>& items, std::string_view separator = ", ") {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
-  return out;
-}
-
-}  // namespace
 
 std::string_view to_string(DriftKind kind) {
   switch (kind) {
@@ -206,10 +198,10 @@ Assessment assess(const RevisionGraph& graph, const DatabaseFacts& facts,
   }
 
   if (facts.schema_difference) {
-    out.drift.push_back({DriftKind::schema,
-                         "the live schema changed while the revision did not: " +
-                             *facts.schema_difference,
-                         "undo the manual change, or capture it in a new revision"});
+    out.drift.push_back(
+        {DriftKind::schema,
+         "the live schema changed while the revision did not: " + *facts.schema_difference,
+         "undo the manual change, or capture it in a new revision"});
   }
   return out;
 }

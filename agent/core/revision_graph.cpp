@@ -1,4 +1,5 @@
 #include "agent/core/revision_graph.hpp"
+#include "agent/core/text.hpp"
 
 #include <algorithm>
 #include <cassert>
@@ -18,15 +19,6 @@ Error graph_error(const Revision& r, const std::string& what) {
   return make_error(ErrorKind::graph, where(r) + what);
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
-
 void push_unique(std::vector<NodeId>& list, NodeId id) {
   if (std::find(list.begin(), list.end(), id) == list.end()) list.push_back(id);
 }
@@ -35,7 +27,8 @@ void push_unique(std::vector<NodeId>& list, NodeId id) {
 void check_revision(const Revision& r, std::vector<Error>& problems) {
   std::string illegal;
   for (char c : k_illegal_id_chars) {
-    if (r.id.find(c) != std::string::npos) illegal += illegal.empty() ? std::string(1, c) : std::string(", ") + c;
+    if (r.id.find(c) != std::string::npos)
+      illegal += illegal.empty() ? std::string(1, c) : std::string(", ") + c;
   }
   if (r.id.empty()) {
     problems.push_back(graph_error(r, "empty revision identifier"));
@@ -127,8 +120,8 @@ void RevisionGraph::link(std::vector<Error>& problems) {
     for (const std::string& down : r.down_revisions) {
       auto it = m_by_id.find(down);
       if (it == m_by_id.end()) {
-        problems.push_back(graph_error(
-            r, "Revision " + down + " referenced from " + r.id + " is not present"));
+        problems.push_back(
+            graph_error(r, "Revision " + down + " referenced from " + r.id + " is not present"));
         continue;
       }
       push_unique(node.down, it->second);
@@ -141,8 +134,8 @@ void RevisionGraph::link(std::vector<Error>& problems) {
         target = label->second;
       }
       if (!target) {
-        problems.push_back(graph_error(r, "depends_on '" + dep +
-                                              "' is neither a revision nor a branch label"));
+        problems.push_back(
+            graph_error(r, "depends_on '" + dep + "' is neither a revision nor a branch label"));
         continue;
       }
       push_unique(node.resolved_deps, *target);
@@ -199,10 +192,9 @@ void RevisionGraph::detect_cycles(std::vector<Error>& problems) const {
     std::sort(ids.begin(), ids.end());
     std::vector<std::string> files;
     for (const auto& id : ids) files.push_back(m_revisions[m_by_id.at(id)].path);
-    problems.push_back(make_error(ErrorKind::graph, std::string(kind) +
-                                                        " is detected in revisions (" +
-                                                        join(ids, ", ") + ") in " +
-                                                        join(files, ", ")));
+    problems.push_back(
+        make_error(ErrorKind::graph, std::string(kind) + " is detected in revisions (" +
+                                         join(ids, ", ") + ") in " + join(files, ", ")));
   };
   auto all_ids = [&] {
     std::vector<std::string> ids;
@@ -352,9 +344,10 @@ std::optional<NodeId> RevisionGraph::label_owner(std::string_view label) const {
 std::vector<std::pair<std::string, NodeId>> RevisionGraph::prefix_matches(
     std::string_view prefix) const {
   std::vector<std::pair<std::string, NodeId>> out;
-  auto it = std::lower_bound(
-      m_prefix_index.begin(), m_prefix_index.end(), prefix,
-      [](const std::pair<std::string, NodeId>& entry, std::string_view p) { return entry.first < p; });
+  auto it = std::lower_bound(m_prefix_index.begin(), m_prefix_index.end(), prefix,
+                             [](const std::pair<std::string, NodeId>& entry, std::string_view p) {
+                               return entry.first < p;
+                             });
   for (; it != m_prefix_index.end() && std::string_view(it->first).starts_with(prefix); ++it) {
     out.push_back(*it);
   }
@@ -405,8 +398,8 @@ std::optional<std::string> RevisionGraph::overlap_error(std::span<const NodeId> 
       if (r != t && target_set.contains(r)) overlaps.push_back(m_revisions[r].id);
     }
     if (!overlaps.empty()) {
-      return "Requested revision " + m_revisions[t].id + " overlaps with other requested revisions " +
-             join(overlaps, ", ");
+      return "Requested revision " + m_revisions[t].id +
+             " overlaps with other requested revisions " + join(overlaps, ", ");
     }
   }
   return std::nullopt;

@@ -4,12 +4,13 @@
 #include <csignal>
 #include <memory>
 
-#include <asio.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
+#include <asio.hpp>
 
 #include "agent/control/authorization.hpp"
 #include "agent/control/server.hpp"
+#include "agent/core/text.hpp"
 #include "agent/daemon/agent_state.hpp"
 #include "agent/daemon/control_handler.hpp"
 #include "agent/daemon/directory_watcher.hpp"
@@ -27,21 +28,16 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
-  return out;
-}
-
 // sd_notify's one-line STATUS: revision, pending, drift.
 std::string status_line(const core::StatusSnapshot& s) {
   if (!s.file_problems.empty()) return "migration files have problems: " + s.file_problems.front();
   if (!s.database_up) return "database unreachable";
-  std::string line = "at " + (s.revisions.empty() ? std::string("base") : join(s.revisions)) +
+  std::string line = "at " +
+                     (s.revisions.empty() ? std::string("base") : core::join(s.revisions, ",")) +
                      "; " + std::to_string(s.pending.size()) + " pending";
   std::vector<std::string> kinds;
   for (const auto& d : s.drift) kinds.emplace_back(core::to_string(d.kind));
-  line += kinds.empty() ? "; no drift" : "; drift: " + join(kinds);
+  line += kinds.empty() ? "; no drift" : "; drift: " + core::join(kinds, ",");
   if (s.migrating) line += "; migrating " + s.current_step;
   return line;
 }
@@ -116,11 +112,12 @@ int Daemon::run() {
 
   // The loop stopped: let a running step finish (or roll back) within the grace period.
   if (!m_worker.wait_stopped(m_config.daemon.shutdown_grace)) {
-    spdlog::warn("a migration step is still running after the {} ms grace period; exiting "
-                 "now: the server drops the session and its lock; PostgreSQL and SQLite roll "
-                 "the open step back, a MySQL/MariaDB step may run on and is left `started` "
-                 "in the ledger (failed drift until settled)",
-                 m_config.daemon.shutdown_grace.count());
+    spdlog::warn(
+        "a migration step is still running after the {} ms grace period; exiting "
+        "now: the server drops the session and its lock; PostgreSQL and SQLite roll "
+        "the open step back, a MySQL/MariaDB step may run on and is left `started` "
+        "in the ledger (failed drift until settled)",
+        m_config.daemon.shutdown_grace.count());
     spdlog::default_logger()->flush();
     _exit(0);
   }
@@ -131,8 +128,8 @@ int Daemon::run() {
 
 bool Daemon::start_endpoints() {
   if (!m_config.metrics.listen.empty()) {
-    auto endpoint = metrics::HttpEndpoint::start(m_config.metrics, m_exporter,
-                                                 [this] { return loop_alive(); });
+    auto endpoint =
+        metrics::HttpEndpoint::start(m_config.metrics, m_exporter, [this] { return loop_alive(); });
     if (!endpoint) {
       spdlog::error("{}", endpoint.error().message);
       return false;
@@ -162,15 +159,15 @@ bool Daemon::start_endpoints() {
 ReconcilerHooks Daemon::make_hooks() {
   ReconcilerHooks hooks;
   hooks.on_step = [this](const db::StepResult& r) {
-    auto direction = r.revision.empty() ? metrics::StepDirection::stamp
-                                        : metrics::step_direction(r.direction);
-    m_exporter.record_step(direction,
-                           r.succeeded ? metrics::StepOutcome::succeeded : metrics::StepOutcome::failed,
-                           r.duration);
+    auto direction =
+        r.revision.empty() ? metrics::StepDirection::stamp : metrics::step_direction(r.direction);
+    m_exporter.record_step(
+        direction, r.succeeded ? metrics::StepOutcome::succeeded : metrics::StepOutcome::failed,
+        r.duration);
   };
   hooks.on_lock_wait = [this](milliseconds waited, bool acquired) {
-    m_exporter.record_lock_wait(waited, acquired ? metrics::LockWaitOutcome::acquired
-                                                 : metrics::LockWaitOutcome::timeout);
+    m_exporter.record_lock_wait(
+        waited, acquired ? metrics::LockWaitOutcome::acquired : metrics::LockWaitOutcome::timeout);
   };
   hooks.on_lock_held = [this](bool holding) {
     if (holding) {
@@ -307,7 +304,8 @@ void Daemon::reload() {
   const bool new_dir = next.migrations.dir != m_config.migrations.dir ||
                        next.daemon.debounce != m_config.daemon.debounce;
   m_config = next;
-  spdlog::info("configuration reloaded (auto-migrate {})", m_config.apply.auto_migrate ? "on" : "off");
+  spdlog::info("configuration reloaded (auto-migrate {})",
+               m_config.apply.auto_migrate ? "on" : "off");
   m_worker.post([this, next] { m_reconciler->reconfigure(next); });
   if (new_dir) {
     if (m_watcher) m_watcher->stop();

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/core/drift.hpp"
+#include "agent/core/text.hpp"
 #include "agent/db/connect.hpp"
 #include "agent/db/inspect.hpp"
 #include "agent/db/ledger.hpp"
@@ -13,11 +14,7 @@
 namespace magent::daemon {
 namespace {
 
-std::string join(const std::vector<std::string>& items, std::string_view separator = ", ") {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
-  return out;
-}
+using core::join;
 
 std::int64_t unix_now(platform::Clock& clock) {
   return std::chrono::duration_cast<std::chrono::seconds>(clock.wall_now().time_since_epoch())
@@ -240,7 +237,11 @@ core::Result<db::MigrateOutcome> Reconciler::migrate(const db::MigrateRequest& g
     s.migrating = true;
     s.last_run = core::RunSummary{std::string(db::to_string(request.trigger)),
                                   std::string(operation_name(request.operation)),
-                                  "running", started_at, "", 0, ""};
+                                  "running",
+                                  started_at,
+                                  "",
+                                  0,
+                                  ""};
   });
   if (m_hooks.on_state_change) m_hooks.on_state_change();
   bool holding = false;
@@ -271,7 +272,8 @@ core::Result<db::MigrateOutcome> Reconciler::migrate(const db::MigrateRequest& g
   if (m_hooks.on_lock_wait && (timed_out || outcome.lock_waited.count() > 0)) {
     m_hooks.on_lock_wait(timed_out ? m_config.apply.lock_timeout : outcome.lock_waited, !timed_out);
   }
-  if (!result && result.error().kind == core::ErrorKind::unreachable) drop_connection(result.error());
+  if (!result && result.error().kind == core::ErrorKind::unreachable)
+    drop_connection(result.error());
   record_run(request, result, outcome, started_at);
   return result;
 }
@@ -290,13 +292,14 @@ void Reconciler::record_run(const db::MigrateRequest& request,
     ++m_consecutive_failures;
     auto delay = m_config.daemon.retry_initial * (1 << std::min(m_consecutive_failures - 1, 16));
     delay = std::min(delay, m_config.daemon.retry_max);
-    delay = std::chrono::milliseconds(static_cast<long>(
-        static_cast<double>(delay.count()) * (0.75 + 0.5 * m_clock.random_unit())));
+    delay = std::chrono::milliseconds(static_cast<long>(static_cast<double>(delay.count()) *
+                                                        (0.75 + 0.5 * m_clock.random_unit())));
     m_retry_not_before = m_clock.now() + delay;
-    spdlog::warn("automatic migration failed ({} in a row); no retry before {:.1f} s, and not "
-                 "of the same files: {}",
-                 m_consecutive_failures, static_cast<double>(delay.count()) / 1000.0,
-                 result.error().message);
+    spdlog::warn(
+        "automatic migration failed ({} in a row); no retry before {:.1f} s, and not "
+        "of the same files: {}",
+        m_consecutive_failures, static_cast<double>(delay.count()) / 1000.0,
+        result.error().message);
   }
   m_state.update([&](core::StatusSnapshot& s) {
     s.migrating = false;

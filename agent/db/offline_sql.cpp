@@ -2,16 +2,11 @@
 
 #include "agent/core/runner_batch.hpp"
 #include "agent/core/sql_migration.hpp"
+#include "agent/core/text.hpp"
 #include "agent/db/sql_dialect.hpp"
 
 namespace magent::db {
 namespace {
-
-std::string comma(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
 
 // SQLAlchemy's compiled text as Alembic prints it offline: tabs as four spaces, trimmed.
 std::string as_printed(std::string text) {
@@ -33,7 +28,8 @@ std::string short_log(const core::Step& step) {
   const core::Revision& r = *step.revision;
   const bool up = step.direction == core::Direction::upgrade;
   return std::string(core::to_string(step.direction)) + " " +
-         (up ? comma(r.down_revisions) : r.id) + " -> " + (up ? r.id : comma(r.down_revisions));
+         (up ? core::join(r.down_revisions) : r.id) + " -> " +
+         (up ? r.id : core::join(r.down_revisions));
 }
 
 }  // namespace
@@ -49,7 +45,7 @@ core::Result<std::string> offline_sql(const core::Plan& plan, core::Dialect dial
   if (!python.empty()) {
     return core::make_error(
         core::ErrorKind::usage,
-        "offline SQL is only made for .sql revisions; " + comma(python) +
+        "offline SQL is only made for .sql revisions; " + core::join(python) +
             (python.size() == 1 ? " is an Alembic .py file" : " are Alembic .py files") +
             ": print its SQL with Alembic itself (`alembic upgrade --sql`)");
   }

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "agent/core/result.hpp"
+#include "agent/core/text.hpp"
 #include "agent/db/database.hpp"
 #include "agent/db/schema_fingerprint.hpp"
 
@@ -64,6 +65,6 @@ std::string collapse_whitespace(std::string_view sql);
 std::string expand(std::string_view sql, std::string_view token, std::string_view value);
 
 // "a, b, c".
-std::string join(const std::vector<std::string>& parts, std::string_view separator = ", ");
+using core::join;
 
 }  // namespace magent::db::schema_detail

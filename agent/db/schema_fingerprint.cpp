@@ -102,15 +102,6 @@ std::string expand(std::string_view sql, std::string_view token, std::string_vie
   return out.append(sql.substr(start));
 }
 
-std::string join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string out;
-  for (const std::string& part : parts) {
-    if (!out.empty()) out += separator;
-    out += part;
-  }
-  return out;
-}
-
 }  // namespace schema_detail
 
 namespace {
