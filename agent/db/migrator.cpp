@@ -16,12 +16,6 @@
 namespace magent::db {
 namespace detail {
 
-std::string join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : std::string(separator)) + item;
-  return out;
-}
-
 std::chrono::milliseconds elapsed_since(platform::Clock& clock, platform::Clock::SteadyTime start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - start);
 }
@@ -52,6 +46,25 @@ LedgerEntry base_entry(const StepContext& ctx, const core::Step& step,
 std::string step_name(const core::Step& step) {
   if (!step.revision) return "stamp";
   return "revision " + step.revision->id + " (" + step.revision->path + ")";
+}
+
+void append_or_warn(const StepContext& ctx, const LedgerEntry& entry) {
+  auto logged = append(ctx.db, ctx.settings.ledger_table, entry);
+  if (!logged && entry.outcome != LedgerOutcome::failed) {
+    spdlog::warn("could not record {} {} ({}) in {}: {}", to_string(entry.direction),
+                 entry.revision, to_string(entry.outcome), ctx.settings.ledger_table.name,
+                 logged.error().message);
+  }
+}
+
+void resolve_or_warn(const StepContext& ctx, std::int64_t id, const std::string& revision,
+                     const LedgerResolution& resolution) {
+  auto resolved = update_outcome(ctx.db, ctx.settings.ledger_table, id, resolution);
+  if (!resolved && resolution.outcome != LedgerOutcome::failed) {
+    spdlog::warn("could not record {} as {} in {} (row {}): {}", revision,
+                 to_string(resolution.outcome), ctx.settings.ledger_table.name, id,
+                 resolved.error().message);
+  }
 }
 
 }  // namespace detail
@@ -129,8 +142,8 @@ core::Result<void> run_transactional(const StepContext& ctx, const core::Step& s
 // One step whose statements commit as they run (MySQL DDL, `-- transaction: none`): a
 // `started` row first, the version change and `succeeded` together at the end.
 core::Result<void> run_autocommit(const StepContext& ctx, const core::Step& step,
-                                  const std::vector<core::Statement>& statements,
-                                  LedgerEntry entry, std::size_t* failed_index) {
+                                  const std::vector<core::Statement>& statements, LedgerEntry entry,
+                                  std::size_t* failed_index) {
   Database& db = ctx.db;
   const auto start = ctx.clock.now();
   entry.outcome = LedgerOutcome::started;
@@ -183,7 +196,7 @@ void record_failure(const StepContext& ctx, LedgerEntry entry, const std::string
   entry.duration = elapsed_since(ctx.clock, start);
   entry.error = error;
   entry.versions_after.reset();
-  (void)append(ctx.db, ctx.settings.ledger_table, entry);
+  detail::append_or_warn(ctx, entry);
 }
 
 // Runs one .sql step or stamp. `stamp_label` names a stamp in the ledger (default: the
@@ -212,9 +225,9 @@ StepResult run_step(const StepContext& ctx, const core::Step& step,
     statements = std::move(*found);
   }
 
-  const bool transactional = ctx.db.transactional_ddl() &&
-                             (!step.revision ||
-                              step.revision->transaction == core::TransactionMode::per_migration);
+  const bool transactional =
+      ctx.db.transactional_ddl() &&
+      (!step.revision || step.revision->transaction == core::TransactionMode::per_migration);
   for (int attempt = 0;; ++attempt) {
     std::size_t failed_index = 0;
     auto done = transactional ? run_transactional(ctx, step, statements, entry, &failed_index)
@@ -439,9 +452,10 @@ core::Result<MigrateOutcome> migrate(Database& db, const core::RevisionGraph& gr
   auto recorded = record_schema_fingerprint(
       db, schema_scope_for(settings.version_table, settings.ledger_table), settings.ledger_table);
   if (!recorded) {
-    spdlog::warn("could not record the schema fingerprint (schema drift will not be "
-                 "reported until the next run): {}",
-                 recorded.error().message);
+    spdlog::warn(
+        "could not record the schema fingerprint (schema drift will not be "
+        "reported until the next run): {}",
+        recorded.error().message);
   }
   if (auto released = guard->release(); !released) return released.error();
   return outcome;

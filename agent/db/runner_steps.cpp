@@ -74,7 +74,7 @@ RunnerBatchRun run_runner_batch(const StepContext& ctx, const core::RevisionGrap
       entry.finished_at = ctx.clock.wall_now();
       entry.duration = elapsed_since(ctx.clock, start);
       entry.error = message;
-      (void)append(ctx.db, ctx.settings.ledger_table, entry);
+      append_or_warn(ctx, entry);
     }
     if (observer) observer(head, &r);
     run.results.push_back(std::move(r));
@@ -184,7 +184,7 @@ RunnerBatchRun run_runner_batch(const StepContext& ctx, const core::RevisionGrap
       resolution.duration = duration;
       resolution.error = ledger_error;
       resolution.versions_after = ok ? r.versions_after : actual;
-      (void)update_outcome(ctx.db, ctx.settings.ledger_table, *started_id, resolution);
+      resolve_or_warn(ctx, *started_id, step.revision ? step.revision->id : "stamp", resolution);
     } else {
       if (observer) observer(step, nullptr);
       LedgerEntry entry = base_entry(ctx, step);
@@ -194,7 +194,7 @@ RunnerBatchRun run_runner_batch(const StepContext& ctx, const core::RevisionGrap
       entry.outcome = ok ? LedgerOutcome::succeeded : LedgerOutcome::failed;
       entry.error = ledger_error;
       entry.versions_after = ok ? r.versions_after : actual;
-      (void)append(ctx.db, ctx.settings.ledger_table, entry);
+      append_or_warn(ctx, entry);
     }
     if (observer) observer(step, &r);
     run.results.push_back(std::move(r));

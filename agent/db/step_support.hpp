@@ -7,6 +7,7 @@
 
 #include "agent/core/plan.hpp"
 #include "agent/core/revision_graph.hpp"
+#include "agent/core/text.hpp"
 #include "agent/db/database.hpp"
 #include "agent/db/ledger.hpp"
 #include "agent/db/migrator.hpp"
@@ -34,7 +35,16 @@ std::string step_name(const core::Step& step);
 
 std::chrono::milliseconds elapsed_since(platform::Clock& clock, platform::Clock::SteadyTime start);
 
-std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
+using core::join;
+
+// Writes a ledger row for a step whose outcome is already settled (rolled back, or applied
+// by the runner): a failed write does not change that outcome. When the row says the step
+// succeeded it is the only record of it, so a failed write is logged with the revision and
+// the reason; a `failed` row's write fails for the cause the step's own error already
+// names (the database went away, or refuses writes), and the error stays one line.
+void append_or_warn(const StepContext& ctx, const LedgerEntry& entry);
+void resolve_or_warn(const StepContext& ctx, std::int64_t id, const std::string& revision,
+                     const LedgerResolution& resolution);
 
 // What a run of .py steps through the runner did.
 struct RunnerBatchRun {
