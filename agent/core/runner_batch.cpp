@@ -111,4 +111,33 @@ Result<RunnerBatch> next_runner_batch(const RevisionGraph& graph, const Plan& pl
                         "Alembic, then `migration-agent stamp`");
 }
 
+std::string last_running_revision(std::string_view output, Direction direction) {
+  const std::string marker = "Running " + std::string(to_string(direction)) + " ";
+  for (std::size_t at = output.rfind(marker); at != std::string_view::npos;
+       at = at == 0 ? std::string_view::npos : output.rfind(marker, at - 1)) {
+    std::string_view line = output.substr(at + marker.size());
+    line = line.substr(0, line.find('\n'));
+    const std::size_t arrow = line.find(" -> ");
+    if (arrow == std::string_view::npos) continue;
+    // An upgrade names its revision after the arrow, a downgrade before it; a message
+    // (", ...") may follow the part after the arrow, and a merge lists several before it.
+    std::string_view id = direction == Direction::upgrade ? line.substr(arrow + 4)
+                                                          : line.substr(0, arrow);
+    id = id.substr(0, id.find(','));
+    while (!id.empty() && (id.back() == ' ' || id.back() == '\r')) id.remove_suffix(1);
+    while (!id.empty() && id.front() == ' ') id.remove_prefix(1);
+    if (!id.empty() && id.find(' ') == std::string_view::npos) return std::string(id);
+  }
+  return "";
+}
+
+std::optional<std::size_t> batch_index_of(const Plan& plan, const RunnerBatch& batch,
+                                          std::string_view revision) {
+  for (std::size_t i = batch.first; i <= batch.last && i < plan.steps.size(); ++i) {
+    const Revision* r = plan.steps[i].revision;
+    if (r != nullptr && r->id == revision) return i - batch.first;
+  }
+  return std::nullopt;
+}
+
 }  // namespace magent::core

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agent/core/plan.hpp"
@@ -38,5 +40,14 @@ Result<RunnerBatch> next_runner_batch(const RevisionGraph& graph, const Plan& pl
                                       std::size_t first,
                                       const std::vector<std::string>& rows_before,
                                       RunnerTarget style);
+
+// The revision of Alembic's last "Running upgrade a, b -> c, message" (or "Running downgrade
+// c -> a, message") log line in `output` whose direction is `direction`: the step it was in
+// when it stopped. "" when it logged none (its INFO logging is off, or it failed before).
+std::string last_running_revision(std::string_view output, Direction direction);
+
+// Which step of `batch` (an index from 0, as in rows_after) `revision` is; nullopt if none.
+std::optional<std::size_t> batch_index_of(const Plan& plan, const RunnerBatch& batch,
+                                          std::string_view revision);
 
 }  // namespace magent::core

@@ -336,15 +336,22 @@ core::Result<void> update_outcome(Database& db, const LedgerTable& table, std::i
   }
   const std::string name = table_name(db, table);
   const std::string started(to_string(LedgerOutcome::started));
-  const std::string sql = "UPDATE " + name + " SET outcome = ?, finished_at = ?, " +
-                          "duration_ms = ?, error = ?, versions_after = ?, " +
-                          "schema_fingerprint = ? WHERE id = ? AND outcome = ?";
-  auto matched = db.modify(
-      sql, {std::string(to_string(resolution.outcome)), format_timestamp(resolution.finished_at),
-            static_cast<std::int64_t>(resolution.duration.count()),
-            optional_text(optional_error(resolution.error)),
-            optional_text(optional_joined(resolution.versions_after)),
-            optional_text(resolution.schema_fingerprint), id, started});
+  std::string sql = "UPDATE " + name + " SET outcome = ?, finished_at = ?, " +
+                    "duration_ms = ?, error = ?, versions_after = ?, schema_fingerprint = ?";
+  std::vector<Value> params{std::string(to_string(resolution.outcome)),
+                            format_timestamp(resolution.finished_at),
+                            static_cast<std::int64_t>(resolution.duration.count()),
+                            optional_text(optional_error(resolution.error)),
+                            optional_text(optional_joined(resolution.versions_after)),
+                            optional_text(resolution.schema_fingerprint)};
+  if (resolution.step) {
+    sql += ", revision = ?, path = ?, checksum = ?";
+    params.insert(params.end(),
+                  {resolution.step->revision, resolution.step->path, resolution.step->checksum});
+  }
+  sql += " WHERE id = ? AND outcome = ?";
+  params.insert(params.end(), {id, started});
+  auto matched = db.modify(sql, params);
   if (!matched) return matched.error();
   if (*matched == 1) return {};
   // Nothing resolved: say why.

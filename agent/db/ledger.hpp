@@ -66,6 +66,15 @@ struct LedgerResolution {
   std::optional<std::string> error;
   std::optional<std::vector<std::string>> versions_after;
   std::optional<std::string> schema_fingerprint;
+  // Set when the row ends up recording another step than the one it was started for: a
+  // runner batch's row, started for its first revision, records the revision Alembic failed
+  // in when the failure rolled the first one back with it (one transaction on PostgreSQL).
+  struct StepFile {
+    std::string revision;
+    std::string path;
+    std::string checksum;
+  };
+  std::optional<StepFile> step;
 };
 
 // `2026-11-23T12:00:00.123Z`: UTC, milliseconds, sortable as text.

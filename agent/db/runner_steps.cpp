@@ -160,18 +160,36 @@ RunnerBatchRun run_runner_batch(const StepContext& ctx, const core::RevisionGrap
       failure += " (Alembic's last step: " + running + ")";
     }
   }
-  const std::size_t failing = recognised ? moved : 0;
+  // The step the runner stopped in. alembic_version shows the steps that committed; when
+  // Alembic ran several in one transaction (PostgreSQL) the failure rolled back steps that
+  // had run too, and its last "Running" log line names the one that failed.
+  std::size_t failing = recognised ? moved : 0;
+  if (!failure.empty() && recognised) {
+    const auto logged = core::batch_index_of(
+        plan, *batch, core::last_running_revision(tail, head.direction));
+    if (logged && *logged > moved) failing = *logged;
+  }
+  const core::Step& failed_step = plan.steps[batch->first + failing];
+  // Whether the row started for the batch's first step records the failing step instead:
+  // the first step was rolled back, and a rolled-back step gets no row of its own.
+  const bool row_moves = failing > 0 && moved == 0;
+  const std::string recorded_failure =
+      failure + (tail.empty() ? "" : "; runner output (last lines):\n" + tail);
 
   for (std::size_t i = 0; i < count && (failure.empty() || i <= failing); ++i) {
     const core::Step& step = plan.steps[batch->first + i];
-    const bool ok = failure.empty() || i < failing;
+    const bool ok = failure.empty() || i < moved;
+    const bool rolled_back = !ok && i < failing;
     StepResult r = result_for(step);
     r.succeeded = ok;
     r.duration = duration;
     if (ok) r.versions_after = batch->rows_after[i];
     std::optional<std::string> ledger_error;
-    if (!ok) {
-      ledger_error = failure + (tail.empty() ? "" : "; runner output (last lines):\n" + tail);
+    if (rolled_back) {
+      r.error = step_name(step) + ": rolled back: Alembic ran it in one transaction with " +
+                step_name(failed_step) + ", which failed";
+    } else if (!ok) {
+      ledger_error = recorded_failure;
       const std::string line = last_line(tail);
       r.error = step_name(step) + ": " + failure + (line.empty() ? "" : ": " + line);
       run.failed = true;
@@ -182,19 +200,28 @@ RunnerBatchRun run_runner_batch(const StepContext& ctx, const core::RevisionGrap
       resolution.outcome = ok ? LedgerOutcome::succeeded : LedgerOutcome::failed;
       resolution.finished_at = finished_at;
       resolution.duration = duration;
-      resolution.error = ledger_error;
       resolution.versions_after = ok ? r.versions_after : actual;
-      resolve_or_warn(ctx, *started_id, step.revision ? step.revision->id : "stamp", resolution);
+      resolution.error = ledger_error;
+      if (row_moves) {
+        resolution.error = recorded_failure;
+        resolution.step = LedgerResolution::StepFile{failed_step.revision->id,
+                                                     failed_step.revision->path,
+                                                     failed_step.revision->checksum};
+      }
+      resolve_or_warn(ctx, *started_id, row_moves ? failed_step.revision->id : step.revision->id,
+                      resolution);
     } else {
       if (observer) observer(step, nullptr);
-      LedgerEntry entry = base_entry(ctx, step);
-      entry.started_at = started.started_at;
-      entry.finished_at = finished_at;
-      entry.duration = duration;
-      entry.outcome = ok ? LedgerOutcome::succeeded : LedgerOutcome::failed;
-      entry.error = ledger_error;
-      entry.versions_after = ok ? r.versions_after : actual;
-      append_or_warn(ctx, entry);
+      if (!rolled_back && !(row_moves && i == failing)) {
+        LedgerEntry entry = base_entry(ctx, step);
+        entry.started_at = started.started_at;
+        entry.finished_at = finished_at;
+        entry.duration = duration;
+        entry.outcome = ok ? LedgerOutcome::succeeded : LedgerOutcome::failed;
+        entry.error = ledger_error;
+        entry.versions_after = ok ? r.versions_after : actual;
+        append_or_warn(ctx, entry);
+      }
     }
     if (observer) observer(step, &r);
     run.results.push_back(std::move(r));

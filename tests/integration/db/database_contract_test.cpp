@@ -300,6 +300,45 @@ TEST_P(DatabaseContract, LedgerAppendUpdateAndReadBack) {
   EXPECT_EQ((*last)->id, *second);
 }
 
+TEST_P(DatabaseContract, ARunnerBatchRowCanEndUpRecordingTheRevisionThatFailed) {
+  MAGENT_REQUIRE_DATABASE(fixture, GetParam(), m_temp);
+  auto db = connect(*fixture);
+  ASSERT_TRUE(db);
+  const LedgerTable table;
+  ASSERT_TRUE(ensure_ledger(*db, table).ok());
+  LedgerEntry entry{.revision = "a1",
+                    .path = "a1.py",
+                    .checksum = std::string(64, 'a'),
+                    .started_at = *parse_timestamp("2026-11-23T12:00:00.000Z"),
+                    .host = "web-1",
+                    .pid = 42,
+                    .agent_version = "0.1.0"};
+  auto id = append(*db, table, entry);
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  const LedgerResolution failed{
+      .outcome = LedgerOutcome::failed,
+      .finished_at = *parse_timestamp("2026-11-23T12:00:03.000Z"),
+      .duration = 3000ms,
+      .error = "runner timed out",
+      .versions_after = Revisions{},
+      .step = LedgerResolution::StepFile{"b2", "b2.py", std::string(64, 'b')}};
+  auto resolved = update_outcome(*db, table, *id, failed);
+  ASSERT_TRUE(resolved.ok()) << resolved.error().message;
+  auto rows = read_recent(*db, table, 10);
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  ASSERT_EQ(rows->size(), 1U);
+  const LedgerEntry& row = rows->front();
+  EXPECT_EQ(row.id, *id);
+  EXPECT_EQ(row.revision, "b2");
+  EXPECT_EQ(row.path, "b2.py");
+  EXPECT_EQ(row.checksum, std::string(64, 'b'));
+  EXPECT_EQ(row.outcome, LedgerOutcome::failed);
+  EXPECT_EQ(row.error, std::optional<std::string>("runner timed out"));
+  auto none_for_a1 = last_entry_for(*db, table, "a1");
+  ASSERT_TRUE(none_for_a1.ok());
+  EXPECT_FALSE(none_for_a1->has_value()) << "the rolled-back first revision kept a row";
+}
+
 TEST_P(DatabaseContract, LedgerRowResolvesOnceAndTakesTheSameFingerprintTwice) {
   MAGENT_REQUIRE_DATABASE(fixture, GetParam(), m_temp);
   auto db = connect(*fixture);

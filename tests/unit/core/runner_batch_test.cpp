@@ -121,5 +121,37 @@ TEST(RunnerBatch, ACommandWithoutTargetOnlyServesAnUpgradeToTheHeads) {
   EXPECT_NE(refused.error().message.find("{target}"), std::string::npos);
 }
 
+TEST(RunnerBatch, AlembicsLastRunningLineNamesTheStepItStoppedIn) {
+  const std::string output =
+      "INFO  [alembic.runtime.migration] Context impl PostgresqlImpl.\n"
+      "INFO  [alembic.runtime.migration] Running upgrade  -> p1, first one\n"
+      "INFO  [alembic.runtime.migration] Running upgrade p1 -> p2, says -> and, commas\n"
+      "hanging now\n";
+  EXPECT_EQ(last_running_revision(output, Direction::upgrade), "p2");
+  EXPECT_EQ(last_running_revision(output, Direction::downgrade), "");
+  EXPECT_EQ(last_running_revision("INFO Running upgrade a, b -> merge1\r\n", Direction::upgrade),
+            "merge1");
+  EXPECT_EQ(last_running_revision("Running downgrade merge1 -> a, b, Merge\n"
+                                  "Running downgrade a -> , First\n",
+                                  Direction::downgrade),
+            "a");
+  EXPECT_EQ(last_running_revision("no alembic logging here\n", Direction::upgrade), "");
+  // A line cut off before its arrow is skipped for the one before it.
+  EXPECT_EQ(last_running_revision("Running upgrade  -> p1\nRunning upgrade p1", Direction::upgrade),
+            "p1");
+}
+
+TEST(RunnerBatch, BatchIndexOfFindsOnlyTheBatchsOwnSteps) {
+  RevisionGraph g = mixed({{"s1"}, {"p1", {"s1"}}, {"p2", {"p1"}}, {"s2", {"p2"}}, {"p3", {"s2"}}});
+  Plan plan = upgrade(g, {}, "heads");
+  auto batch = next_runner_batch(g, plan, 1, {"s1"}, RunnerTarget::given);
+  ASSERT_TRUE(batch.ok()) << batch.error().message;
+  EXPECT_EQ(batch_index_of(plan, *batch, "p1"), std::optional<std::size_t>(0));
+  EXPECT_EQ(batch_index_of(plan, *batch, "p2"), std::optional<std::size_t>(1));
+  EXPECT_EQ(batch_index_of(plan, *batch, "s1"), std::nullopt);
+  EXPECT_EQ(batch_index_of(plan, *batch, "p3"), std::nullopt);
+  EXPECT_EQ(batch_index_of(plan, *batch, ""), std::nullopt);
+}
+
 }  // namespace
 }  // namespace magent::core
