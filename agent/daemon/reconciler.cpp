@@ -118,8 +118,9 @@ void Reconciler::drop_connection(const core::Error& why) {
 
 CheckResult Reconciler::check(bool allow_apply) {
   CheckResult result;
-  platform::LoadedGraph loaded = platform::load_revision_graph(m_config.migrations.dir);
-  result.files_ok = loaded.graph.has_value();
+  platform::LoadedGraph loaded =
+      platform::load_revision_graph(m_config.migrations.dir, &m_scan_cache);
+  result.files_ok = loaded.graph != nullptr;
   std::vector<std::string> problems;
   for (const auto& p : loaded.problems) problems.push_back(p.message);
   // Logged when the problems change, not at every poll while they last (one line per event).
@@ -132,8 +133,7 @@ CheckResult Reconciler::check(bool allow_apply) {
     }
     m_logged_problems = problems;
   }
-  m_graph = loaded.graph ? std::make_shared<const core::RevisionGraph>(std::move(*loaded.graph))
-                         : nullptr;
+  m_graph = loaded.graph;
   m_state.set_graph(m_graph);
   m_state.update([&](core::StatusSnapshot& s) {
     s.migration_files = loaded.files;

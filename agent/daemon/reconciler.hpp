@@ -14,6 +14,7 @@
 #include "agent/db/migrator.hpp"
 #include "agent/db/settings.hpp"
 #include "agent/platform/clock.hpp"
+#include "agent/platform/migration_directory.hpp"
 
 namespace magent::daemon {
 
@@ -80,6 +81,8 @@ class Reconciler {
   db::StepRunner* m_runner;
   std::unique_ptr<db::Database> m_db;
   std::shared_ptr<const core::RevisionGraph> m_graph;
+  // Every check scans the directory; files unchanged since the last one are not read again.
+  platform::ScanCache m_scan_cache;
   std::atomic<bool> m_stop_requested{false};
   int m_consecutive_failures = 0;
   std::optional<platform::Clock::SteadyTime> m_retry_not_before;

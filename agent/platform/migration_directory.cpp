@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <optional>
 #include <system_error>
 #include <thread>
+#include <unordered_map>
 
 #include "agent/core/migration_files.hpp"
 #include "agent/platform/sha256.hpp"
@@ -70,9 +72,16 @@ struct FileRead {
   std::optional<core::Error> problem;
 };
 
+FileIdentity identity_of(const struct stat& info) {
+  return FileIdentity{info.st_dev, info.st_ino, info.st_size,
+                      info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec,
+                      info.st_ctim.tv_sec * 1'000'000'000LL + info.st_ctim.tv_nsec};
+}
+
 // Reads `name` in the directory open as `dir_fd`: one read of the size fstat gave (plus a
-// byte, to notice growth) is the whole file unless the file changed meanwhile.
-FileRead read_regular_file(int dir_fd, const std::string& name) {
+// byte, to notice growth) is the whole file unless the file changed meanwhile. `identity`
+// is what fstat said of the file that was read.
+FileRead read_regular_file(int dir_fd, const std::string& name, FileIdentity& identity) {
   const auto problem = [&](const std::string& what) {
     return FileRead{std::nullopt, core::make_error(core::ErrorKind::io, name + ": " + what)};
   };
@@ -83,6 +92,7 @@ FileRead read_regular_file(int dir_fd, const std::string& name) {
   if (::fstat(fd.get(), &info) != 0) return problem("cannot stat: " + errno_text(errno));
   if (S_ISDIR(info.st_mode)) return FileRead{};
   if (!S_ISREG(info.st_mode)) return problem("not a regular file");
+  identity = identity_of(info);
   const auto size = static_cast<std::size_t>(info.st_size);
   if (size > k_max_migration_file_bytes) {
     return problem("larger than " + std::to_string(k_max_migration_file_bytes >> 20) +
@@ -141,10 +151,13 @@ std::optional<core::Error> list_names(const std::string& dir, std::unique_ptr<Di
 struct FileOutcome {
   std::optional<core::Revision> revision;
   std::optional<core::Error> problem;
+  FileIdentity identity;     // of the file the revision was read from
+  bool remembered = false;  // taken from a ScanCache, not read
 };
 
 FileOutcome scan_file(int dir_fd, const std::string& name) {
-  FileRead read = read_regular_file(dir_fd, name);
+  FileIdentity identity;
+  FileRead read = read_regular_file(dir_fd, name, identity);
   if (read.problem) return FileOutcome{std::nullopt, std::move(read.problem)};
   if (!read.bytes) return FileOutcome{};
   core::Result<core::Revision> parsed =
@@ -156,7 +169,23 @@ FileOutcome scan_file(int dir_fd, const std::string& name) {
                                                       name + ": " + checksum.error().message)};
   }
   parsed->checksum = std::move(*checksum);
-  return FileOutcome{std::move(*parsed), std::nullopt};
+  return FileOutcome{std::move(*parsed), std::nullopt, identity};
+}
+
+// The identity of `name` in the directory open as `dir_fd` (following symlinks), if it is a
+// regular file that can be stat'ed.
+std::optional<FileIdentity> stat_identity(int dir_fd, const std::string& name) {
+  struct stat info {};
+  if (::fstatat(dir_fd, name.c_str(), &info, 0) != 0 || !S_ISREG(info.st_mode)) {
+    return std::nullopt;
+  }
+  return identity_of(info);
+}
+
+std::int64_t wall_clock_ns() {
+  struct timespec now {};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return now.tv_sec * 1'000'000'000LL + now.tv_nsec;
 }
 
 // Calls work(i) for every i below `count`, on up to k_max_scan_threads threads (the machine's
@@ -199,7 +228,7 @@ void run_in_parallel(std::size_t count, const std::function<void(std::size_t)>& 
 
 }  // namespace
 
-ScanResult scan_migration_directory(const std::string& dir) {
+ScanResult scan_migration_directory(const std::string& dir, ScanCache* cache) {
   ScanResult result;
   std::vector<std::string> names;
   std::unique_ptr<Directory> opened;
@@ -208,13 +237,51 @@ ScanResult scan_migration_directory(const std::string& dir) {
     return result;
   }
   result.directory_ok = true;
+  if (cache != nullptr && cache->m_dir != dir) {
+    cache->m_files.clear();
+    cache->m_graph_files.clear();
+    cache->m_graph_identities.clear();
+    cache->m_graph.reset();
+  }
+  const std::int64_t started_ns = wall_clock_ns();
   std::vector<FileOutcome> outcomes(names.size());
   const int dir_fd = opened->fd();
-  run_in_parallel(names.size(), [&](std::size_t i) { outcomes[i] = scan_file(dir_fd, names[i]); });
+  run_in_parallel(names.size(), [&](std::size_t i) {
+    if (cache != nullptr) {
+      const auto known = cache->m_files.find(names[i]);
+      if (known != cache->m_files.end()) {
+        const std::optional<FileIdentity> now = stat_identity(dir_fd, names[i]);
+        if (now && *now == known->second.identity) {
+          outcomes[i] = FileOutcome{known->second.revision, std::nullopt, *now, true};
+          return;
+        }
+      }
+    }
+    outcomes[i] = scan_file(dir_fd, names[i]);
+  });
+  std::unordered_map<std::string, ScanCache::Entry> remembered;
   result.revisions.reserve(names.size());
-  for (FileOutcome& outcome : outcomes) {
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    FileOutcome& outcome = outcomes[i];
     if (outcome.problem) result.problems.push_back(std::move(*outcome.problem));
-    if (outcome.revision) result.revisions.push_back(std::move(*outcome.revision));
+    if (!outcome.revision) continue;
+    result.files_read += outcome.remembered ? 0 : 1;
+    const FileIdentity& id = outcome.identity;
+    if (cache != nullptr &&
+        std::max(id.mtime_ns, id.ctime_ns) + cache->m_settle_ns <= started_ns) {
+      remembered.emplace(names[i], ScanCache::Entry{id, *outcome.revision});
+    }
+    result.revisions.push_back(std::move(*outcome.revision));
+  }
+  if (cache != nullptr) {
+    cache->m_dir = dir;
+    cache->m_files = std::move(remembered);
+    // A file read (new, changed or not yet settled) means the graph may be another one.
+    if (result.files_read > 0) {
+      cache->m_graph.reset();
+      cache->m_graph_files.clear();
+      cache->m_graph_identities.clear();
+    }
   }
   return result;
 }
@@ -223,16 +290,57 @@ ScanResult scan_migration_directory(const std::string& dir) {
 
 namespace magent::platform {
 
-LoadedGraph load_revision_graph(const std::string& dir) {
-  ScanResult scan = scan_migration_directory(dir);
+bool ScanCache::graph_still_current(const std::string& dir) const {
+  if (!m_graph || dir != m_dir || m_graph_identities.size() != m_graph_files.size()) {
+    return false;
+  }
+  std::vector<std::string> names;
+  std::unique_ptr<Directory> opened;
+  if (list_names(dir, opened, names) || names != m_graph_files) return false;
+  std::atomic<bool> changed{false};
+  const int dir_fd = opened->fd();
+  run_in_parallel(names.size(), [&](std::size_t i) {
+    if (changed.load(std::memory_order_relaxed)) return;
+    const std::optional<FileIdentity> now = stat_identity(dir_fd, names[i]);
+    if (!now || *now != m_graph_identities[i]) changed = true;
+  });
+  return !changed;
+}
+
+LoadedGraph load_revision_graph(const std::string& dir, ScanCache* cache) {
   LoadedGraph out;
+  if (cache != nullptr && cache->graph_still_current(dir)) {
+    out.directory_ok = true;
+    out.files = cache->m_graph_files.size();
+    out.graph = cache->m_graph;
+    return out;
+  }
+  ScanResult scan = scan_migration_directory(dir, cache);
   out.directory_ok = scan.directory_ok;
   out.files = scan.revisions.size() + scan.problems.size();
   out.problems = std::move(scan.problems);
   if (!out.problems.empty() || !scan.directory_ok) return out;
+  std::vector<std::string> files;
+  if (cache != nullptr) {
+    files.reserve(scan.revisions.size());
+    for (const core::Revision& r : scan.revisions) files.push_back(r.path);
+  }
   auto built = core::RevisionGraph::build(std::move(scan.revisions));
   out.problems = std::move(built.problems);
-  out.graph = std::move(built.graph);
+  if (built.graph) out.graph = std::make_shared<const core::RevisionGraph>(std::move(*built.graph));
+  if (cache != nullptr) {
+    cache->m_graph = out.graph;
+    cache->m_graph_identities.clear();
+    for (const std::string& name : files) {
+      const auto known = cache->m_files.find(name);
+      if (known == cache->m_files.end()) {
+        cache->m_graph_identities.clear();
+        break;
+      }
+      cache->m_graph_identities.push_back(known->second.identity);
+    }
+    cache->m_graph_files = std::move(files);
+  }
   return out;
 }
 

@@ -9,6 +9,11 @@
 # first (AUTO_MIGRATE on), then the daemon idles: VmRSS / VmHWM from /proc/PID/status and
 # utime+stime from /proc/PID/stat are read at the start and the end of the window.
 # MAGENT_AGENT overrides the binary (default build/agent/migration-agent).
+#
+# Per-poll cost of a large directory: MAGENT_IDLE_MIGRATIONS=DIR watches DIR (not copied)
+# with AUTO_MIGRATE off, so every poll scans it and finds its revisions pending, and
+# MAGENT_IDLE_POLL sets the poll interval (default 10s), e.g.
+#   MAGENT_IDLE_MIGRATIONS=/tmp/bench/g10k/sql MAGENT_IDLE_POLL=1s bench/daemon/idle.sh 60
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -23,16 +28,25 @@ cleanup() {
   rm -rf -- "$work"
 }
 trap cleanup EXIT
-cp -r "$root/migrations" "$work/migrations"
+migrations=$work/migrations
+auto_migrate=true
+if [[ -n "${MAGENT_IDLE_MIGRATIONS:-}" ]]; then
+  migrations=$(realpath "$MAGENT_IDLE_MIGRATIONS")
+  auto_migrate=false
+else
+  cp -r "$root/migrations" "$migrations"
+fi
 url=${2:-sqlite:///$work/idle.db}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$work/agent.toml" <<TOML
 [database]
 url = "$url"
 [migrations]
-dir = "$work/migrations"
+dir = "$migrations"
 [apply]
-auto_migrate = true
+auto_migrate = $auto_migrate
+[daemon]
+poll_interval = "${MAGENT_IDLE_POLL:-10s}"
 [control]
 socket = ""
 [metrics]

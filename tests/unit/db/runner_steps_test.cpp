@@ -72,9 +72,9 @@ class RunnerSteps : public ::testing::Test {
   void load(const std::vector<std::pair<std::string, std::string>>& files) {
     for (const auto& [name, text] : files) m_dir.write("migrations/" + name, text);
     auto loaded = platform::load_revision_graph((m_dir.path() / "migrations").string());
-    ASSERT_TRUE(loaded.graph.has_value())
+    ASSERT_TRUE(loaded.graph != nullptr)
         << (loaded.problems.empty() ? "" : loaded.problems[0].message);
-    m_graph = std::move(*loaded.graph);
+    m_graph = *loaded.graph;
     m_runner = std::make_unique<FakeAlembic>(path(), m_graph);
     m_settings.runner = m_runner.get();
     auto db = open_database(test::sqlite_options(path()));
