@@ -169,9 +169,10 @@ int verb_wait(const Invocation& inv) {
       steady_clock::now() + duration_cast<steady_clock::duration>(duration<double>(
                                 inv.options().timeout_seconds));
   std::string last_reason;
+  platform::ScanCache files;  // polled every 500 ms: an unchanged file is read once
   for (;;) {
     int code = 0;
-    auto loaded = inv.load_graph(code);
+    auto loaded = inv.load_graph(code, &files);
     if (!loaded) return code;
     db::ConnectOptions options = inv.settings().connect;
     options.missing = db::MissingDatabase::read_as_empty;

@@ -28,8 +28,9 @@ std::optional<Invocation> Invocation::start(const Options& options, int& exit_co
   return inv;
 }
 
-std::optional<platform::LoadedGraph> Invocation::load_graph(int& exit_code) const {
-  platform::LoadedGraph loaded = platform::load_revision_graph(m_config.migrations.dir);
+std::optional<platform::LoadedGraph> Invocation::load_graph(int& exit_code,
+                                                            platform::ScanCache* cache) const {
+  platform::LoadedGraph loaded = platform::load_revision_graph(m_config.migrations.dir, cache);
   if (loaded.graph) return loaded;
   for (const core::Error& problem : loaded.problems) {
     std::cerr << "migration-agent: " << problem.message << "\n";

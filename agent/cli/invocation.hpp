@@ -40,8 +40,10 @@ class Invocation {
   const db::DatabaseSettings& settings() const { return m_settings; }
   bool json() const { return m_options.json; }
 
-  // Reads and validates the migrations directory; prints every problem on failure.
-  std::optional<platform::LoadedGraph> load_graph(int& exit_code) const;
+  // Reads and validates the migrations directory; prints every problem on failure. A verb
+  // that loads it again and again (`wait`) passes a cache so unchanged files are not re-read.
+  std::optional<platform::LoadedGraph> load_graph(int& exit_code,
+                                                  platform::ScanCache* cache = nullptr) const;
   // Connects, waiting up to database.wait_timeout for the server to come up. Read-only
   // verbs pass MissingDatabase::read_as_empty so a mistyped SQLite path leaves no file.
   core::Result<std::unique_ptr<db::Database>> connect(
