@@ -17,16 +17,8 @@ std::vector<std::string> all_current(const RevisionGraph& graph,
   }
   // Every ancestor through down revisions and dependencies, then only the branch heads
   // among them: those with no descendant (down revisions only) in the set.
-  NodeSet applied = graph.ancestors(known, Deps::include);
-  for (NodeId n : applied.items()) {
-    if (!applied.contains(n)) continue;
-    NodeId one[] = {n};
-    NodeSet below = graph.descendants(one, Deps::exclude);
-    const bool covered = std::any_of(below.items().begin(), below.items().end(), [&](NodeId d) {
-      return d != n && below.contains(d) && applied.contains(d);
-    });
-    if (!covered) out.push_back(graph.id_of(n));
-  }
+  const NodeSet applied = graph.ancestors(known, Deps::include);
+  for (NodeId n : graph.tips(applied)) out.push_back(graph.id_of(n));
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

@@ -191,16 +191,7 @@ std::vector<NodeId> parse_upgrade_target(const RevisionIds& ids,
 std::vector<NodeId> all_current_tips(const RevisionIds& ids,
                                      const std::vector<std::string>& current) {
   const RevisionGraph& graph = ids.graph();
-  NodeSet all = graph.ancestors(ids.get_revisions(current), Deps::include);
-  std::vector<NodeId> tips;
-  for (NodeId n : all.items()) {
-    NodeId one[] = {n};
-    NodeSet above = graph.descendants(one, Deps::exclude);
-    bool has_descendant_in_set = std::any_of(above.items().begin(), above.items().end(),
-                                             [&](NodeId d) { return d != n && all.contains(d); });
-    if (!has_descendant_in_set) tips.push_back(n);
-  }
-  return tips;
+  return graph.tips(graph.ancestors(ids.get_revisions(current), Deps::include));
 }
 
 // Alembic's _parse_downgrade_target: (branch label, target) with nullopt target = base.

@@ -385,6 +385,19 @@ NodeSet RevisionGraph::descendants(std::span<const NodeId> from, Deps deps) cons
   return seen;
 }
 
+std::vector<NodeId> RevisionGraph::tips(const NodeSet& set) const {
+  NodeSet covered(m_nodes.size());
+  for (NodeId n : set.items()) {
+    if (!set.contains(n)) continue;
+    for (NodeId d : m_nodes[n].down) covered.insert(d);
+  }
+  std::vector<NodeId> out;
+  for (NodeId n : set.items()) {
+    if (set.contains(n) && !covered.contains(n)) out.push_back(n);
+  }
+  return out;
+}
+
 std::optional<std::string> RevisionGraph::overlap_error(std::span<const NodeId> targets,
                                                         bool upward) const {
   if (targets.size() < 2) return std::nullopt;

@@ -87,6 +87,10 @@ class RevisionGraph {
   NodeSet ancestors(std::span<const NodeId> from, Deps deps) const;
   // All descendants of `from`, `from` included (Alembic's _get_descendant_nodes).
   NodeSet descendants(std::span<const NodeId> from, Deps deps) const;
+  // The members of `set` with no descendant (down_revision edges only) in it, in the set's
+  // order. `set` must hold its members' ancestors, as ancestors() returns it: then a member
+  // has a descendant in the set exactly when one of its children is, and this is linear.
+  std::vector<NodeId> tips(const NodeSet& set) const;
   // Alembic's check=True overlap test: the first target that is an ancestor (or descendant
   // for `descendants`) of another, as "Requested revision X overlaps with ..." text.
   std::optional<std::string> overlap_error(std::span<const NodeId> targets, bool upward) const;
