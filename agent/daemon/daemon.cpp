@@ -28,6 +28,10 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// How long, after the shutdown grace ran out and the server was asked to stop the running
+// statement, the worker gets to record the step as failed before the daemon exits anyway.
+constexpr milliseconds k_after_cancel{5000};
+
 // sd_notify's one-line STATUS: revision, pending, drift.
 std::string status_line(const core::StatusSnapshot& s) {
   if (!s.file_problems.empty()) return "migration files have problems: " + s.file_problems.front();
@@ -69,6 +73,9 @@ class Daemon {
   ReconcilerHooks make_hooks();
   bool loop_alive() const;
   bool start_endpoints();
+  // After the shutdown grace: stops the running statement where the engine needs it (MySQL
+  // KILL QUERY); true when the worker then finished (the step recorded as failed).
+  bool cancel_running_step();
 
   asio::io_context m_io;
   asio::signal_set m_signals;
@@ -111,7 +118,7 @@ int Daemon::run() {
   m_io.run();
 
   // The loop stopped: let a running step finish (or roll back) within the grace period.
-  if (!m_worker.wait_stopped(m_config.daemon.shutdown_grace)) {
+  if (!m_worker.wait_stopped(m_config.daemon.shutdown_grace) && !cancel_running_step()) {
     spdlog::warn(
         "a migration step is still running after the {} ms grace period; exiting "
         "now: the server drops the session and its lock; PostgreSQL and SQLite roll "
@@ -124,6 +131,21 @@ int Daemon::run() {
   if (m_http) m_http->stop();
   spdlog::info("stopped");
   return 0;
+}
+
+bool Daemon::cancel_running_step() {
+  auto cancelled = m_reconciler->cancel_statement();
+  if (!cancelled) {
+    spdlog::warn("the shutdown grace ran out mid-step, and stopping the statement failed: {}",
+                 cancelled.error().message);
+    return false;
+  }
+  if (!*cancelled) return false;
+  spdlog::warn(
+      "the {} ms shutdown grace ran out mid-step: asked the server to stop the statement "
+      "(KILL QUERY); the step is recorded as failed",
+      m_config.daemon.shutdown_grace.count());
+  return m_worker.wait_stopped(k_after_cancel);
 }
 
 bool Daemon::start_endpoints() {

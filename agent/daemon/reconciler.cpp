@@ -82,7 +82,7 @@ void Reconciler::reconfigure(config::Config config) {
   m_config = std::move(config);
   m_settings = db::database_settings(m_config);
   if (m_runner) m_settings.migrate.runner = m_runner;  // a test's fake; else [runner]
-  if (!same_database) m_db.reset();
+  if (!same_database) set_connection(nullptr);
   m_state.update([this](core::StatusSnapshot& s) {
     s.database = m_config.database.url.redacted();
     s.migrations_dir = m_config.migrations.dir;
@@ -90,11 +90,32 @@ void Reconciler::reconfigure(config::Config config) {
   });
 }
 
+void Reconciler::set_connection(std::unique_ptr<db::Database> db) {
+  auto canceller = db ? db->statement_canceller() : nullptr;
+  {
+    const std::lock_guard lock(m_canceller_mutex);
+    m_canceller = std::move(canceller);
+  }
+  m_db = std::move(db);
+}
+
+core::Result<bool> Reconciler::cancel_statement() const {
+  std::function<core::Result<void>()> canceller;
+  {
+    const std::lock_guard lock(m_canceller_mutex);
+    canceller = m_canceller;
+  }
+  if (!canceller) return false;
+  auto cancelled = canceller();
+  if (!cancelled) return cancelled.error();
+  return true;
+}
+
 core::Result<db::Database*> Reconciler::connection() {
   if (!m_db) {
     auto opened = db::open_database(m_settings.connect);
     if (!opened) return opened.error();
-    m_db = std::move(*opened);
+    set_connection(std::move(*opened));
     spdlog::info("connected to {}", m_db->describe());
   }
   return m_db.get();
@@ -108,7 +129,7 @@ void Reconciler::drop_connection(const core::Error& why) {
     // Unreachable from the start, or failing differently: say why once, not every poll.
     spdlog::warn("cannot reach the database (retrying): {}", why.message);
   }
-  m_db.reset();
+  set_connection(nullptr);
   m_state.update([&](core::StatusSnapshot& s) {
     s.database_up = false;
     s.database_error = why.message;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -64,8 +65,14 @@ class Reconciler {
   // Asks a running migration to stop after its current step (shutdown).
   void request_stop() { m_stop_requested = true; }
 
+  // From any thread, when the shutdown grace has run out: asks the database server to stop
+  // the statement the worker is waiting on (Database::statement_canceller). False when the
+  // connection's engine needs no such thing or there is no connection.
+  core::Result<bool> cancel_statement() const;
+
  private:
   core::Result<db::Database*> connection();
+  void set_connection(std::unique_ptr<db::Database> db);  // also publishes its canceller
   void drop_connection(const core::Error& why);
   core::Result<db::MigrateOutcome> migrate(const db::MigrateRequest& request,
                                            const db::StepObserver& observer);
@@ -83,6 +90,10 @@ class Reconciler {
   std::shared_ptr<const core::RevisionGraph> m_graph;
   // Every check scans the directory; files unchanged since the last one are not read again.
   platform::ScanCache m_scan_cache;
+  // The connection's statement canceller, set and cleared with m_db on the worker thread,
+  // read by cancel_statement() on another.
+  mutable std::mutex m_canceller_mutex;
+  std::function<core::Result<void>()> m_canceller;
   std::atomic<bool> m_stop_requested{false};
   int m_consecutive_failures = 0;
   std::optional<platform::Clock::SteadyTime> m_retry_not_before;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,6 +84,13 @@ class Database {
 
   // Short description of the server for logs, password-free ("PostgreSQL 15.5 at 127.0.0.1:5432/app").
   virtual std::string describe() const = 0;
+
+  // A way to stop, from another thread, the statement this session is running: the daemon
+  // uses it when its shutdown grace runs out mid-step. MySQL/MariaDB run a statement on
+  // after its client has gone (DDL included), so theirs sends KILL QUERY from a connection
+  // of its own. Empty for engines that need none: PostgreSQL looks for its client and
+  // rolls back (client_connection_check_interval), SQLite runs in this process.
+  virtual std::function<core::Result<void>()> statement_canceller() const { return {}; }
 };
 
 }  // namespace magent::db

@@ -216,6 +216,7 @@ struct MysqlDatabase::Impl {
   std::optional<std::string> held_key;
   bool mariadb = true;
   std::string description;
+  std::string connection_id;  // the main session's CONNECTION_ID(), for KILL QUERY
 
   // Classifies the exception being handled; call only inside a catch block.
   core::Error current_error(Session& session) const {
@@ -337,6 +338,12 @@ core::Result<std::unique_ptr<MysqlDatabase>> MysqlDatabase::open(const ConnectOp
   impl->mariadb = text.find("MariaDB") != std::string::npos;
   impl->description = std::string(impl->mariadb ? "MariaDB " : "MySQL ") +
                       text.substr(0, text.find('-')) + " at " + address(options.url);
+  auto id = impl->run(*impl->main, "SELECT CONNECTION_ID()", {});
+  if (!id) {
+    return core::make_error(core::ErrorKind::unreachable,
+                            "cannot use " + options.url.redacted() + ": " + id.error().message);
+  }
+  impl->connection_id = first_cell(*id);
   return std::unique_ptr<MysqlDatabase>(new MysqlDatabase(std::move(impl)));
 }
 
@@ -477,6 +484,22 @@ core::Result<std::optional<std::string>> MysqlDatabase::lock_holder(std::string_
 }
 
 std::string MysqlDatabase::describe() const { return m_impl->description; }
+
+std::function<core::Result<void>()> MysqlDatabase::statement_canceller() const {
+  const std::string& id = m_impl->connection_id;
+  if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) return {};
+  return [options = m_impl->options, id, description = m_impl->description]() {
+    auto session = connect_session(options.url, options);
+    if (!session) return core::Result<void>(session.error());
+    Impl killer;
+    killer.options = options;
+    killer.description = description;
+    // The statement may have ended meanwhile: KILL QUERY of an idle session does nothing.
+    auto killed = killer.run(**session, "KILL QUERY " + id, {});
+    if (!killed) return core::Result<void>(killed.error());
+    return core::Result<void>();
+  };
+}
 
 core::Result<std::unique_ptr<Database>> open_mysql(const ConnectOptions& options) {
   auto database = MysqlDatabase::open(options);

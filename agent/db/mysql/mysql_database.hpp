@@ -73,6 +73,8 @@ class MysqlDatabase final : public Database {
 
   // "MariaDB 10.11.6 at host:port/db" (or "MySQL 8.0.36 at ...").
   std::string describe() const override;
+  // KILL QUERY for this session's statement, sent from a new connection.
+  std::function<core::Result<void>()> statement_canceller() const override;
 
  private:
   struct Impl;
