@@ -123,6 +123,31 @@ TEST_F(ScanCacheTest, AnotherDirectoryStartsAfresh) {
   EXPECT_EQ(m_cache.files(), 1U);
 }
 
+TEST(ScanCache, ALargeDirectoryIsCheckedOnSeveralThreadsWithTheSameAnswer) {
+  test::TempDir dir;
+  constexpr int k_files = 700;  // enough for the scanner's extra threads
+  for (int i = 0; i < k_files; ++i) {
+    const std::string id = "r" + std::to_string(1000 + i);
+    const std::string down = i == 0 ? "" : "r" + std::to_string(999 + i);
+    dir.write(id + ".sql", sql_file(id, down, "SELECT " + std::to_string(i) + ";"));
+  }
+  ScanCache cache{nanoseconds(0)};
+  const LoadedGraph first = load_revision_graph(dir.path().string(), &cache);
+  ASSERT_NE(first.graph, nullptr);
+  EXPECT_EQ(cache.files(), static_cast<std::size_t>(k_files));
+  EXPECT_EQ(load_revision_graph(dir.path().string(), &cache).graph, first.graph);
+  // One file replaced: read again, the rest taken from the cache, the same as no cache.
+  dir.write("staging/r1500.sql", sql_file("r1500", "r1499", "SELECT 'changed';"));
+  fs::rename(dir.path() / "staging" / "r1500.sql", dir.path() / "r1500.sql");
+  const ScanResult scan = scan_migration_directory(dir.path().string(), &cache);
+  EXPECT_EQ(scan.files_read, 1U);
+  EXPECT_EQ(summary(scan), summary(scan_migration_directory(dir.path().string())));
+  const LoadedGraph second = load_revision_graph(dir.path().string(), &cache);
+  ASSERT_NE(second.graph, nullptr);
+  EXPECT_NE(second.graph, first.graph);
+  EXPECT_EQ(second.graph->size(), static_cast<std::size_t>(k_files));
+}
+
 TEST(ScanCache, FilesChangedWithinTheSettleTimeAreReadEveryTime) {
   test::TempDir dir;
   dir.write("a.sql", sql_file("a1", "", "SELECT 1;"));
