@@ -109,6 +109,10 @@ TEST_P(MigrationsDirectory, UnreadableUnderTheDaemonIsReportedAndReadableAgainIs
   DaemonSettings settings = fault_daemon_settings(m_temp.path(), db->url(), dir());
   if (::geteuid() == 0) {
     // Root reads any directory: the daemon runs as `nobody`, who gets the test's files.
+    // The SQLite file is made now, to be handed over too: else the test's first probe
+    // (sqlite3, as root) could create it before the daemon does, and the daemon could not
+    // write to it.
+    db->sql("SELECT 1;");
     constexpr uid_t k_nobody = 65534;
     ASSERT_EQ(::chown(m_temp.path().c_str(), k_nobody, k_nobody), 0);
     for (const auto& entry : std::filesystem::recursive_directory_iterator(m_temp.path())) {
