@@ -73,6 +73,9 @@ core::Result<void> check_port(std::string_view port, std::string_view whole) {
 core::Result<milliseconds> parse_duration(std::string_view text) {
   const std::string bad = "expected " + std::string(k_duration_hint) + ", got " + quoted(text);
   if (text.empty()) return fail(bad);
+  // Zero needs no unit ("0" as written for `rescan_interval = "0"`: never); any other
+  // number does, since "10" could mean seconds or milliseconds.
+  if (text.find_first_not_of('0') == std::string_view::npos) return milliseconds{0};
   std::int64_t total = 0;
   std::size_t i = 0;
   while (i < text.size()) {

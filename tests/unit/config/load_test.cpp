@@ -197,6 +197,8 @@ TEST(ConfigLoad, ZeroMeansNoneWhereDocumented) {
   const Config config = loaded(with_config_file(), {}, files);
   EXPECT_EQ(config.daemon.rescan_interval, milliseconds{0});
   EXPECT_EQ(config.apply.statement_timeout, milliseconds{0});
+  test::FakeFileReader as_string({{k_path, "[daemon]\nrescan_interval = \"0\"\n"}});
+  EXPECT_EQ(loaded(with_config_file(), {}, as_string).daemon.rescan_interval, milliseconds{0});
 }
 
 TEST(ConfigLoad, ControlRunnerAliasesAndBaselineTables) {

@@ -29,6 +29,7 @@ TEST(Duration, UnitsAndCombinations) {
   EXPECT_EQ(*parse_duration("1m30s"), milliseconds{90'000});
   EXPECT_EQ(*parse_duration("1h2m3s4ms"), milliseconds{3'723'004});
   EXPECT_EQ(*parse_duration("0s"), milliseconds{0});
+  EXPECT_EQ(*parse_duration("0"), milliseconds{0});  // zero needs no unit; "10" does
 }
 
 TEST(Duration, RejectsWordsMissingUnitsAndSigns) {
@@ -54,6 +55,8 @@ TEST(Duration, IntegerMeansSecondsAndZeroRuleApplies) {
   EXPECT_NE(zero.error().message.find("greater than zero"), std::string::npos);
   EXPECT_FALSE(duration_from(integer_value(-1), ZeroIs::allowed).ok());
   EXPECT_FALSE(duration_from(string_value("0ms"), ZeroIs::rejected).ok());
+  EXPECT_FALSE(duration_from(string_value("0"), ZeroIs::rejected).ok());
+  EXPECT_EQ(*duration_from(string_value("0"), ZeroIs::allowed), milliseconds{0});
 }
 
 TEST(Duration, FormatIsTheShortestRoundTrip) {
