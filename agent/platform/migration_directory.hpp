@@ -21,7 +21,7 @@ struct ScanResult {
   std::vector<core::Revision> revisions;  // parsed files, sorted by file name
   std::vector<core::Error> problems;      // unreadable or invalid files, or the directory itself
   bool directory_ok = false;              // false when the directory could not be listed
-  std::size_t files_read = 0;             // files read and parsed, not taken from a ScanCache
+  std::size_t files_read = 0;  // revisions read and parsed now, not taken from a ScanCache
 };
 
 // What a file was when it was read: a file with the same identity has not been written,
