@@ -83,6 +83,33 @@ class SqliteStorage : public ::testing::Test {
     ProcessResult r = run_process({"/usr/bin/sqlite3", "-readonly", database.string(), sql});
     return r.exit_code == 0 ? r.out : "sqlite3 failed: " + r.err;
   }
+  // data/app.db upgraded to r1 (as root), r2 added to the migrations, and the files in
+  // data/ given to nobody, who will try to apply r2.
+  std::filesystem::path nobodys_database_at_r1_with_r2_pending() {
+    const auto dir = m_temp.path() / "data";
+    std::filesystem::create_directories(dir);
+    const auto database = dir / "app.db";
+    EXPECT_EQ(agent(database).run({"upgrade"}).exit_code, 0);
+    m_set.add({.id = "r2",
+               .down = {"r1"},
+               .upgrade = "CREATE TABLE t_two (id INTEGER);",
+               .downgrade = "DROP TABLE t_two;"});
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+      EXPECT_EQ(::chown(entry.path().c_str(), 65534, 65534), 0);
+    }
+    return database;
+  }
+  // `up` was refused in one line, not as an internal error, and the file is as it was
+  // (`before`, its sha256sum), still at r1.
+  static void expect_refused_unchanged(const ProcessResult& up,
+                                       const std::filesystem::path& database,
+                                       const std::string& before) {
+    EXPECT_NE(up.exit_code, 0) << describe(up);
+    EXPECT_NE(up.exit_code, 70) << "an internal error: " << describe(up);
+    EXPECT_TRUE(one_line(up.err)) << up.err;
+    EXPECT_EQ(sha256sum(database.string()), before);
+    EXPECT_EQ(rows(database, "SELECT version_num FROM alembic_version;"), "r1\n");
+  }
 
   TempDir m_temp;
   MigrationSet m_set{m_temp.path() / "migrations"};
@@ -156,30 +183,17 @@ TEST_F(SqliteStorage, ReadOnlyFileSystemRefusesWithOneLineAndStillAnswersReading
 }
 
 TEST_F(SqliteStorage, ReadOnlyDatabaseFileRefusesWithOneLineAndChangesNothing) {
-  const auto dir = m_temp.path() / "data";
-  std::filesystem::create_directories(dir);
-  const auto database = dir / "app.db";
-  ASSERT_EQ(agent(database).run({"upgrade"}).exit_code, 0);
-  m_set.add({.id = "r2",
-             .down = {"r1"},
-             .upgrade = "CREATE TABLE t_two (id INTEGER);",
-             .downgrade = "DROP TABLE t_two;"});
-  ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0);
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    ASSERT_EQ(::chown(entry.path().c_str(), 65534, 65534), 0);
-  }
+  const auto database = nobodys_database_at_r1_with_r2_pending();
+  if (HasFailure()) return;
+  ASSERT_EQ(::chown(database.parent_path().c_str(), 65534, 65534), 0);
   std::filesystem::permissions(database, std::filesystem::perms(0444));
   const std::string before = sha256sum(database.string());
 
   ProcessResult up = run_as_nobody(database, {"upgrade"});
-  EXPECT_NE(up.exit_code, 0) << describe(up);
-  EXPECT_NE(up.exit_code, 70) << "an internal error: " << describe(up);
-  EXPECT_TRUE(one_line(up.err)) << up.err;
+  expect_refused_unchanged(up, database, before);
   EXPECT_TRUE(contains(up.err, "readonly") || contains(up.err, "read-only") ||
               contains(up.err, "Permission denied"))
       << up.err;
-  EXPECT_EQ(sha256sum(database.string()), before);
-  EXPECT_EQ(rows(database, "SELECT version_num FROM alembic_version;"), "r1\n");
 
   std::filesystem::permissions(database, std::filesystem::perms(0644));
   ProcessResult after = run_as_nobody(database, {"upgrade"});
@@ -188,28 +202,16 @@ TEST_F(SqliteStorage, ReadOnlyDatabaseFileRefusesWithOneLineAndChangesNothing) {
 }
 
 TEST_F(SqliteStorage, ReadOnlyDirectoryRefusesWithOneLineAndChangesNothing) {
-  const auto dir = m_temp.path() / "data";
-  std::filesystem::create_directories(dir);
-  const auto database = dir / "app.db";
-  ASSERT_EQ(agent(database).run({"upgrade"}).exit_code, 0);
-  m_set.add({.id = "r2",
-             .down = {"r1"},
-             .upgrade = "CREATE TABLE t_two (id INTEGER);",
-             .downgrade = "DROP TABLE t_two;"});
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    ASSERT_EQ(::chown(entry.path().c_str(), 65534, 65534), 0);
-  }
+  const auto database = nobodys_database_at_r1_with_r2_pending();
+  if (HasFailure()) return;
+  const auto dir = database.parent_path();
   // The file is writable, but no journal (and no lock file) can be created beside it.
   std::filesystem::remove(database.string() + ".lock");
   std::filesystem::permissions(dir, std::filesystem::perms(0555));
   const std::string before = sha256sum(database.string());
 
   ProcessResult up = run_as_nobody(database, {"upgrade"});
-  EXPECT_NE(up.exit_code, 0) << describe(up);
-  EXPECT_NE(up.exit_code, 70) << "an internal error: " << describe(up);
-  EXPECT_TRUE(one_line(up.err)) << up.err;
-  EXPECT_EQ(sha256sum(database.string()), before);
-  EXPECT_EQ(rows(database, "SELECT version_num FROM alembic_version;"), "r1\n");
+  expect_refused_unchanged(up, database, before);
 
   ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0);
   std::filesystem::permissions(dir, std::filesystem::perms(0755));
