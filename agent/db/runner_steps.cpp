@@ -160,11 +160,13 @@ RunnerBatchRun run_runner_batch(const StepContext& ctx, const core::RevisionGrap
       failure += " (Alembic's last step: " + running + ")";
     }
   }
-  // The step the runner stopped in. alembic_version shows the steps that committed; when
-  // Alembic ran several in one transaction (PostgreSQL) the failure rolled back steps that
-  // had run too, and its last "Running" log line names the one that failed.
+  // The step the runner stopped in. alembic_version shows the steps that committed. On
+  // PostgreSQL, where Alembic's DDL is transactional and one invocation is one transaction,
+  // the failure rolled back steps that had run too, and Alembic's last "Running" log line
+  // names the one that failed. Elsewhere (DDL commits as it runs) a step alembic_version
+  // does not show may be partly applied: the failure stays with the first of them.
   std::size_t failing = recognised ? moved : 0;
-  if (!failure.empty() && recognised) {
+  if (!failure.empty() && recognised && ctx.db.dialect() == core::Dialect::postgresql) {
     const auto logged = core::batch_index_of(
         plan, *batch, core::last_running_revision(tail, head.direction));
     if (logged && *logged > moved) failing = *logged;

@@ -60,9 +60,10 @@ struct RunnerBatchRun {
 // (core::next_runner_batch), under the lock the caller holds: a `started` ledger row for
 // the first revision, the runner, then alembic_version re-read and compared with what the
 // plan says each step leaves. One ledger row per revision: succeeded for each that moved,
-// failed (with the runner's output tail) for the one where it stopped: the revision of
-// Alembic's last "Running" log line when that is later than the first that did not move
-// (one transaction rolled back the ones between, which get no row), else that first one.
+// failed (with the runner's output tail) for the one where it stopped: on PostgreSQL the
+// revision of Alembic's last "Running" log line when that is later than the first that did
+// not move (one transaction rolled back the ones between, which get no row), else that
+// first one.
 RunnerBatchRun run_runner_batch(const StepContext& ctx, const core::RevisionGraph& graph,
                                 const core::Plan& plan, std::size_t first,
                                 const std::vector<std::string>& rows, const StepObserver& observer);
